@@ -1,0 +1,150 @@
+"""Print a short summary of a built ai_finops warehouse: what `make demo` shows.
+
+Reads the marts (and the staging quarantine, for its reasons) of the DuckDB file named by
+AI_FINOPS_DUCKDB_PATH (default warehouse/ai_finops.duckdb). Every number printed is queried
+from the warehouse; nothing is computed here that the marts do not hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from decimal import Decimal
+
+import duckdb
+
+DEFAULT_PATH = "warehouse/ai_finops.duckdb"
+
+
+def _table(headers: list[str], rows: list[tuple], aligns: str | None = None) -> str:
+    """Render rows as a plain-text table (no third-party dependency)."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row)]
+    aligns = aligns or "l" * len(headers)
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if a == "r" else v.ljust(w) for v, w, a in zip(values, widths, aligns)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return f"{value:,.4f}"
+    if isinstance(value, float):
+        return f"{value:.4%}" if abs(value) < 10 else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def summarise(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the summary text of the warehouse behind `con`."""
+    parts: list[str] = []
+
+    total = con.execute(
+        """
+        select count(*), min(requested_at), max(requested_at),
+               sum(list_cost_usd), sum(gateway_cost_usd),
+               count(*) filter (where pricing_status <> 'priced')
+        from fct_llm_requests
+        """
+    ).fetchone()
+    parts.append(
+        f"Requests: {total[0]:,} from {total[1]} to {total[2]} (UTC)\n"
+        f"List cost (ours): ${_fmt(total[3])}   Gateway-logged cost: ${_fmt(total[4])}   "
+        f"Unpriced requests: {total[5]:,}"
+    )
+
+    acc = con.execute(
+        """
+        select source_system, count(*), sum(lines_read), sum(requests),
+               sum(duplicate_lines), sum(quarantined_lines)
+        from rpt_landing_line_accounting group by 1 order by 1
+        """
+    ).fetchall()
+    parts.append(
+        "Line accounting (lines read = requests + duplicates dropped + quarantined)\n"
+        + _table(
+            ["source", "files", "lines read", "requests", "duplicates dropped", "quarantined"],
+            acc,
+            "lrrrrr",
+        )
+    )
+
+    if _exists(con, "stg_litellm__lines_quarantined"):
+        reasons = con.execute(
+            """
+            select quarantine_reason, count(*) from stg_litellm__lines_quarantined
+            group by 1 order by 2 desc, 1
+            """
+        ).fetchall()
+        if reasons:
+            parts.append("Quarantined lines by reason\n" + _table(["reason", "lines"], reasons, "lr"))
+
+    by_month = con.execute(
+        """
+        select strftime(requested_month, '%Y-%m'), sum(requests), sum(total_tokens),
+               sum(list_cost_usd), sum(gateway_cost_usd)
+        from rpt_llm_cost_list_vs_gateway group by 1 order by 1
+        """
+    ).fetchall()
+    parts.append(
+        "Cost by month (US dollars)\n"
+        + _table(["month", "requests", "tokens", "list cost", "gateway cost"], by_month, "lrrrr")
+    )
+
+    by_model = con.execute(
+        """
+        select strftime(requested_month, '%Y-%m'), provider, model, requests,
+               list_cost_usd, gateway_cost_usd, variance_ratio
+        from rpt_llm_cost_list_vs_gateway
+        order by 1, list_cost_usd desc nulls last, provider, model
+        """
+    ).fetchall()
+    parts.append(
+        "Cost by month, provider and model: list vs gateway (US dollars)\n"
+        + _table(
+            ["month", "provider", "model", "requests", "list cost", "gateway cost", "variance"],
+            by_model,
+            "lllrrrr",
+        )
+    )
+    return "\n\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("AI_FINOPS_DUCKDB_PATH", DEFAULT_PATH),
+        help="DuckDB warehouse file (default: $AI_FINOPS_DUCKDB_PATH or %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if not os.path.exists(args.database):
+        print(f"error: no warehouse at {args.database}: run `make demo` first", file=sys.stderr)
+        return 2
+    with duckdb.connect(args.database, read_only=True) as con:
+        print(summarise(con))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

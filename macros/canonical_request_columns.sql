@@ -1,0 +1,17 @@
+{#
+    The columns of the canonical request row that every source's staging model delivers
+    (DESIGN.md, "One canonical request row"), in order. The union and the de-duplication
+    select exactly these, so a new source cannot add or drop a column by accident.
+#}
+{% macro canonical_request_columns() %}
+    {{ return([
+        'request_id', 'source_system', 'source_file', 'line_number', 'trace_id',
+        'requested_at', 'ended_at',
+        'provider', 'model', 'call_type', 'status', 'service_tier',
+        'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens',
+        'gateway_cost_usd',
+        'request_tag_count', 'tag_feature', 'tag_environment', 'tag_region', 'tag_customer_id',
+        'metadata_feature', 'metadata_environment', 'metadata_region', 'metadata_customer_id',
+        'api_key_alias', 'api_key_team_alias', 'end_user_id',
+    ]) }}
+{% endmacro %}

@@ -1,0 +1,57 @@
+{#
+    Every physical line of a source's raw files: (source_file, line_number, raw_line).
+
+    This relation is what makes "every line is accounted for" provable: staging classifies each
+    of these rows as a request, a re-delivery or a quarantined line, and tests count them.
+
+    DuckDB reads the files directly. Other engines read a table of raw lines that a loader
+    filled (the source passed in), because they cannot read local files from SQL.
+#}
+{% macro landing_lines(source_relation, subdir) %}
+    {{ return(adapter.dispatch('landing_lines', 'ai_finops')(source_relation, subdir)) }}
+{% endmacro %}
+
+{% macro default__landing_lines(source_relation, subdir) %}
+    select
+        source_file,
+        line_number,
+        raw_line
+    from {{ source_relation }}
+{% endmacro %}
+
+{% macro duckdb__landing_lines(source_relation, subdir) %}
+    {%- set files = ai_finops.landing_files(subdir) -%}
+    {%- if files | length == 0 %}
+    {#- No file yet (a user with another source only): an empty relation, not an error. #}
+    select
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as line_number,
+        cast(null as varchar) as raw_line
+    where false
+    {%- else %}
+    {#-
+        One scan per file so that line numbers are exact: row_number() over () follows the
+        reader's output order, which DuckDB keeps equal to the file's line order
+        (preserve_insertion_order). Each line is read whole as one VARCHAR: the delimiter is two
+        control characters that valid JSON can never contain unescaped, and quoting is off.
+        Blank lines come back as NULL and keep their number. gzip is detected by extension.
+    #}
+    {%- for file in files %}
+    select
+        '{{ ai_finops.sql_string(file) }}' as source_file,
+        row_number() over () as line_number,
+        raw_line
+    from read_csv(
+        '{{ ai_finops.sql_string(file) }}',
+        columns = {'raw_line': 'VARCHAR'},
+        delim = chr(30) || chr(31),
+        quote = '',
+        escape = '',
+        header = false,
+        auto_detect = false,
+        max_line_size = {{ var('max_line_bytes') }}
+    )
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+    {%- endif %}
+{% endmacro %}

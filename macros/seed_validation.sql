@@ -1,0 +1,104 @@
+{#
+    Finance edits seeds by pull request; a wrong edit must stop the build with a message a
+    person can act on: which file, which rows, what is wrong, how to fix it.
+
+    raise_on_bad_seed_rows(seed, checks) runs each check's query; every row it returns is a
+    problem. A check is {'sql': ..., 'fix': ...}; its query selects `csv_line` (the row's line
+    in the CSV file, header = line 1, where the engine can tell) and `problem` (a sentence).
+    Used as a seed post-hook, so the seed's node fails and nothing downstream is built on it.
+#}
+{% macro raise_on_bad_seed_rows(seed, checks) %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set messages = [] -%}
+    {%- for check in checks -%}
+        {%- set result = run_query(check.sql) -%}
+        {%- for row in result.rows -%}
+            {%- set where = 'line ' ~ row['csv_line'] if row['csv_line'] is not none else 'row' -%}
+            {%- do messages.append('  - ' ~ where ~ ': ' ~ row['problem'] ~ ' Fix: ' ~ check.fix) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if messages | length > 0 -%}
+        {%- do exceptions.raise_compiler_error(
+            'seeds/' ~ seed.identifier ~ '.csv has ' ~ messages | length ~ ' bad row(s):\n'
+            ~ messages | join('\n')
+        ) -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{#
+    The CSV line number of a seed row (header = line 1). DuckDB keeps a freshly loaded seed in
+    file order and its rowids ascending (from an arbitrary start), so the n-th rowid is line n + 1;
+    other engines give no order, and messages name the row by its key instead.
+#}
+{% macro seed_csv_line() %}
+    {{ return(adapter.dispatch('seed_csv_line', 'ai_finops')()) }}
+{% endmacro %}
+
+{% macro default__seed_csv_line() %}
+    cast(null as bigint)
+{% endmacro %}
+
+{% macro duckdb__seed_csv_line() %}
+    row_number() over (order by rowid) + 1
+{% endmacro %}
+
+{# The checks of the price seed. #}
+{% macro validate_model_prices(seed) %}
+    {%- set key = "provider || '/' || model" -%}
+    {%- set window -%}
+        '[' || cast(effective_from as varchar) || ', '
+        || coalesce(cast(effective_to as varchar), 'open') || ')'
+    {%- endset -%}
+    {%- set numbered -%}
+        (select {{ ai_finops.seed_csv_line() }} as csv_line, * from {{ seed }})
+    {%- endset -%}
+    {%- set checks = [
+        {
+            'sql': "select a.csv_line, 'prices for ' || " ~ key.replace('provider', 'a.provider').replace('model', 'a.model')
+                ~ " || ' overlap: ' || " ~ window.replace('effective', 'a.effective')
+                ~ " || ' and ' || " ~ window.replace('effective', 'b.effective')
+                ~ " || ' (line ' || coalesce(cast(b.csv_line as varchar), '?') || ').' as problem"
+                ~ " from " ~ numbered ~ " as a inner join " ~ numbered ~ " as b"
+                ~ " on a.provider = b.provider and a.model = b.model"
+                ~ " and (a.effective_from < b.effective_from or (a.effective_from = b.effective_from and a.csv_line < b.csv_line))"
+                ~ " and (a.effective_to is null or a.effective_to > b.effective_from)",
+            'fix': 'close the earlier window: set its effective_to to the later row\'s effective_from.'
+        },
+        {
+            'sql': "select csv_line, " ~ key ~ " || ' window ' || " ~ window
+                ~ " || ' ends on or before it starts.' as problem from " ~ numbered
+                ~ " where effective_to <= effective_from",
+            'fix': 'effective_to is exclusive and must be after effective_from (leave it empty while the price is in force).'
+        },
+        {
+            'sql': "select csv_line, " ~ key ~ " || ' has a negative price.' as problem from " ~ numbered
+                ~ " where least(coalesce(input_usd_per_mtok, 0), coalesce(cache_read_usd_per_mtok, 0),"
+                ~ " coalesce(cache_write_usd_per_mtok, 0), coalesce(output_usd_per_mtok, 0),"
+                ~ " coalesce(input_above_threshold_usd_per_mtok, 0), coalesce(cache_read_above_threshold_usd_per_mtok, 0),"
+                ~ " coalesce(cache_write_above_threshold_usd_per_mtok, 0), coalesce(output_above_threshold_usd_per_mtok, 0)) < 0",
+            'fix': 'prices are US dollars per million tokens and cannot be below 0.'
+        },
+        {
+            'sql': "select csv_line, " ~ key ~ " || ' has no input or no output price.' as problem from " ~ numbered
+                ~ " where input_usd_per_mtok is null or output_usd_per_mtok is null",
+            'fix': 'fill input_usd_per_mtok and output_usd_per_mtok (0 for a free class, e.g. output of an embedding model).'
+        },
+        {
+            'sql': "select csv_line, " ~ key ~ " || ' has a service-tier multiplier outside (0, 10].' as problem from " ~ numbered
+                ~ " where batch_multiplier <= 0 or flex_multiplier <= 0 or priority_multiplier <= 0"
+                ~ " or batch_multiplier > 10 or flex_multiplier > 10 or priority_multiplier > 10",
+            'fix': 'a multiplier is a factor on the standard price, e.g. 0.5 for batch; leave it empty if the tier does not exist.'
+        },
+        {
+            'sql': "select csv_line, " ~ key ~ " || ' has above-threshold prices but no long_context_threshold_tokens (or a threshold <= 0).' as problem from " ~ numbered
+                ~ " where (long_context_threshold_tokens is null and coalesce(input_above_threshold_usd_per_mtok,"
+                ~ " output_above_threshold_usd_per_mtok, cache_read_above_threshold_usd_per_mtok,"
+                ~ " cache_write_above_threshold_usd_per_mtok) is not null) or long_context_threshold_tokens <= 0",
+            'fix': 'set long_context_threshold_tokens (e.g. 200000) or clear the *_above_threshold_* prices.'
+        },
+    ] -%}
+    {{ return(ai_finops.raise_on_bad_seed_rows(seed, checks)) }}
+{% endmacro %}

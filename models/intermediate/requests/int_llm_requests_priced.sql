@@ -1,0 +1,166 @@
+{#
+    One row per request, priced by the project from the finance-owned price seed.
+
+    Rules (each a comment below where it is applied):
+    - the price row in force at requested_at: effective_from <= requested_at < effective_to;
+    - a dated snapshot ("gpt-4o-mini-2024-07-18") takes its base model's price unless the seed
+      prices the snapshot itself;
+    - long context: when the prompt (uncached + cache read + cache write) is above the model's
+      threshold, every token class of the request is billed at the above-threshold rate, as
+      Google and OpenAI bill it;
+    - service tier: batch / flex / priority multiply the whole request's price;
+    - a class without its own rate (cache read or write on a model that has none) is billed at
+      the input rate: no discount is assumed that the provider does not give.
+    An unpriced request is kept with list_cost_usd NULL and a pricing_status that says why.
+#}
+with
+
+requests as (
+    select * from {{ ref('int_llm_requests_deduplicated') }}
+),
+
+prices as (
+    select * from {{ ref('model_prices') }}
+),
+
+priced_models as (
+    select distinct
+        provider,
+        model
+    from prices
+),
+
+requests_with_price_keys as (
+    select
+        requests.*,
+        -- the snapshot date suffix: -2024-07-18 (OpenAI) or -20251001 (Anthropic)
+        {{ ai_finops.strip_snapshot_suffix('requests.model') }} as base_model,
+        exact_model.model is not null as is_model_priced_exactly
+    from requests
+    left join priced_models as exact_model
+        on
+            requests.provider = exact_model.provider
+            and requests.model = exact_model.model
+),
+
+matched as (
+    select
+        requests_with_price_keys.*,
+        case
+            when requests_with_price_keys.is_model_priced_exactly
+                then requests_with_price_keys.model
+            else requests_with_price_keys.base_model
+        end as priced_as_model,
+        base_model.model is not null as is_base_model_priced,
+        prices.effective_from as price_effective_from,
+        prices.input_usd_per_mtok,
+        prices.cache_read_usd_per_mtok,
+        prices.cache_write_usd_per_mtok,
+        prices.output_usd_per_mtok,
+        prices.long_context_threshold_tokens,
+        prices.input_above_threshold_usd_per_mtok,
+        prices.cache_read_above_threshold_usd_per_mtok,
+        prices.cache_write_above_threshold_usd_per_mtok,
+        prices.output_above_threshold_usd_per_mtok,
+        prices.batch_multiplier,
+        prices.flex_multiplier,
+        prices.priority_multiplier
+    from requests_with_price_keys
+    left join priced_models as base_model
+        on
+            requests_with_price_keys.provider = base_model.provider
+            and requests_with_price_keys.base_model = base_model.model
+    left join prices
+        on
+            requests_with_price_keys.provider = prices.provider
+            and prices.model = case
+                when requests_with_price_keys.is_model_priced_exactly
+                    then requests_with_price_keys.model
+                else requests_with_price_keys.base_model
+            end
+            and requests_with_price_keys.requested_at >= prices.effective_from
+            and (
+                prices.effective_to is null
+                or requests_with_price_keys.requested_at < prices.effective_to
+            )
+),
+
+rated as (
+    select
+        *,
+        -- long context: the whole request moves to the above-threshold rates
+        coalesce(
+            long_context_threshold_tokens is not null
+            and input_tokens + cache_read_tokens + cache_write_tokens > long_context_threshold_tokens,
+            false
+        ) as is_long_context,
+        -- service tier multiplier; a tier the seed has no multiplier for is billed at standard
+        case service_tier
+            when 'batch' then coalesce(batch_multiplier, 1)
+            when 'flex' then coalesce(flex_multiplier, 1)
+            when 'priority' then coalesce(priority_multiplier, 1)
+            else 1
+        end as tier_multiplier
+    from matched
+),
+
+rates as (
+    select
+        *,
+        case
+            when is_long_context then coalesce(input_above_threshold_usd_per_mtok, input_usd_per_mtok)
+            else input_usd_per_mtok
+        end as input_rate,
+        case
+            when is_long_context
+                then coalesce(
+                    cache_read_above_threshold_usd_per_mtok, cache_read_usd_per_mtok,
+                    input_above_threshold_usd_per_mtok, input_usd_per_mtok
+                )
+            else coalesce(cache_read_usd_per_mtok, input_usd_per_mtok)
+        end as cache_read_rate,
+        case
+            when is_long_context
+                then coalesce(
+                    cache_write_above_threshold_usd_per_mtok, cache_write_usd_per_mtok,
+                    input_above_threshold_usd_per_mtok, input_usd_per_mtok
+                )
+            else coalesce(cache_write_usd_per_mtok, input_usd_per_mtok)
+        end as cache_write_rate,
+        case
+            when is_long_context then coalesce(output_above_threshold_usd_per_mtok, output_usd_per_mtok)
+            else output_usd_per_mtok
+        end as output_rate
+    from rated
+),
+
+final as (
+    select
+        {%- for column in ai_finops.canonical_request_columns() %}
+        {{ column }},
+        {%- endfor %}
+        delivery_count,
+
+        -- pricing
+        priced_as_model,
+        price_effective_from,
+        is_long_context,
+        tier_multiplier,
+        case
+            when input_rate is not null then 'priced'
+            when is_model_priced_exactly or is_base_model_priced then 'no_price_in_force'
+            else 'unpriced_model'
+        end as pricing_status,
+
+        -- list cost per token class, in US dollars
+        {{ ai_finops.token_cost('input_tokens', 'input_rate', 'tier_multiplier') }} as input_cost_usd,
+        {{ ai_finops.token_cost('cache_read_tokens', 'cache_read_rate', 'tier_multiplier') }} as cache_read_cost_usd,
+        {{ ai_finops.token_cost('cache_write_tokens', 'cache_write_rate', 'tier_multiplier') }} as cache_write_cost_usd,
+        {{ ai_finops.token_cost('output_tokens', 'output_rate', 'tier_multiplier') }} as output_cost_usd
+    from rates
+)
+
+select
+    *,
+    input_cost_usd + cache_read_cost_usd + cache_write_cost_usd + output_cost_usd as list_cost_usd
+from final

@@ -1,0 +1,49 @@
+-- One row per reporting month x provider x model: the project's list cost next to the cost the
+-- gateway logged, and the variance. A large variance means a stale price seed (ours or the
+-- gateway's) or a pricing rule one of the two does not know.
+with
+
+requests as (
+    select * from {{ ref('fct_llm_requests') }}
+),
+
+aggregated as (
+    select
+        requested_month,
+        provider,
+        model,
+        count(*) as requests,
+        sum(case when pricing_status = 'priced' then 1 else 0 end) as priced_requests,
+        sum(case when pricing_status <> 'priced' then 1 else 0 end) as unpriced_requests,
+        sum(total_tokens) as total_tokens,
+        sum(list_cost_usd) as list_cost_usd,
+        sum(gateway_cost_usd) as gateway_cost_usd,
+        -- the comparison is fair only where both sides priced the request
+        sum(case when pricing_status = 'priced' then gateway_cost_usd end) as gateway_cost_of_priced_usd
+    from requests
+    group by 1, 2, 3
+),
+
+final as (
+    select
+        requested_month,
+        provider,
+        model,
+        cast(requests as bigint) as requests,
+        cast(priced_requests as bigint) as priced_requests,
+        cast(unpriced_requests as bigint) as unpriced_requests,
+        cast(total_tokens as bigint) as total_tokens,
+        cast(list_cost_usd as {{ ai_finops.money_type() }}) as list_cost_usd,
+        cast(gateway_cost_usd as {{ ai_finops.money_type() }}) as gateway_cost_usd,
+        cast(list_cost_usd - gateway_cost_of_priced_usd as {{ ai_finops.money_type() }})
+            as variance_usd,
+        cast(
+            case
+                when gateway_cost_of_priced_usd <> 0
+                    then (list_cost_usd - gateway_cost_of_priced_usd) / gateway_cost_of_priced_usd
+            end as double
+        ) as variance_ratio
+    from aggregated
+)
+
+select * from final

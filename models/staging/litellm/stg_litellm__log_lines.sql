@@ -1,0 +1,171 @@
+{#
+    One row per physical line of the LiteLLM landing files, parsed and classified.
+
+    A table, not a view: parsing JSON is the expensive step of the whole project, and both the
+    request stream and the quarantine read this model, so the lines are parsed exactly once.
+#}
+{{ config(materialized='table') }}
+
+with
+
+lines as (
+    select * from {{ ref('base_litellm__raw_lines') }}
+),
+
+parsed as (
+    {{ ai_finops.parse_litellm_lines('lines') }}
+),
+
+normalised as (
+    select
+        -- ids
+        source_file,
+        line_number,
+        raw_line,
+        is_json_object,
+        nullif(trim(id), '') as request_id,
+        nullif(trim(trace_id), '') as trace_id,
+
+        -- time: LiteLLM logs epoch seconds; some exporters write milliseconds or microseconds,
+        -- which no 2020s request can be mistaken for (1e11 seconds is the year 5138).
+        case
+            when start_time_epoch >= 1e14 then start_time_epoch / 1000000
+            when start_time_epoch >= 1e11 then start_time_epoch / 1000
+            else start_time_epoch
+        end as start_time_seconds,
+        case
+            when end_time_epoch >= 1e14 then end_time_epoch / 1000000
+            when end_time_epoch >= 1e11 then end_time_epoch / 1000
+            else end_time_epoch
+        end as end_time_seconds,
+
+        -- what ran: LiteLLM strips the provider prefix from model, but not always; drop it
+        -- so that "openai/gpt-4o" and "gpt-4o" price as the same model.
+        lower(trim(custom_llm_provider)) as provider,
+        case
+            when lower(trim(model)) like lower(trim(custom_llm_provider)) || '/%'
+                then substr(lower(trim(model)), length(trim(custom_llm_provider)) + 2)
+            else lower(trim(model))
+        end as model,
+        lower(coalesce(nullif(trim(call_type), ''), 'unknown')) as call_type,
+        lower(coalesce(nullif(trim(status), ''), 'success')) as status,
+        case
+            when lower(service_tier) in ('flex', 'priority', 'batch') then lower(service_tier)
+            when lower(call_type) like '%batch%' then 'batch'
+            else 'standard'
+        end as service_tier,
+
+        -- tokens as LiteLLM reports them (prompt_tokens includes cache reads and cache writes)
+        prompt_tokens,
+        completion_tokens,
+        coalesce(cached_tokens, 0) as cached_tokens,
+        coalesce(cache_creation_tokens, 0) as cache_creation_tokens,
+        coalesce(reasoning_tokens, 0) as reasoning_tokens,
+
+        -- cost the gateway computed
+        response_cost,
+
+        -- business context as logged; attribution decides later which one wins
+        request_tag_count,
+        tag_feature,
+        tag_env,
+        tag_region,
+        tag_customer,
+        metadata_feature,
+        metadata_env,
+        metadata_region,
+        metadata_customer_id,
+        api_key_alias,
+        api_key_team_alias,
+        end_user_id
+    from parsed
+),
+
+classified as (
+    select
+        *,
+        -- The first failing rule names the line's quarantine reason; NULL means a valid request.
+        case
+            when raw_line is null or trim(raw_line) = '' then 'blank_line'
+            when not is_json_object then 'invalid_json'
+            when request_id is null then 'missing_id'
+            when start_time_seconds is null then 'unparseable_time'
+            when provider is null or provider = '' then 'missing_provider'
+            when model is null or model = '' then 'missing_model'
+            when prompt_tokens is null or completion_tokens is null then 'missing_tokens'
+            when
+                prompt_tokens < 0 or completion_tokens < 0 or cached_tokens < 0
+                or cache_creation_tokens < 0 or reasoning_tokens < 0
+                then 'negative_tokens'
+            when
+                prompt_tokens > {{ var('max_plausible_tokens') }}
+                or completion_tokens > {{ var('max_plausible_tokens') }}
+                then 'implausible_tokens'
+            when cached_tokens + cache_creation_tokens > prompt_tokens then 'inconsistent_tokens'
+            when reasoning_tokens > completion_tokens then 'inconsistent_tokens'
+            when
+                {{ ai_finops.epoch_seconds_to_timestamp('start_time_seconds') }}
+                > {{ dbt.dateadd('hour', var('future_tolerance_hours'), dbt.current_timestamp()) }}
+                then 'time_in_future'
+        end as quarantine_reason
+    from normalised
+),
+
+final as (
+    select
+        -- ids
+        'litellm' as source_system,
+        source_file,
+        line_number,
+        request_id,
+        trace_id,
+        quarantine_reason,
+        -- the raw text is kept only for quarantined lines, so that a person can fix them
+        case when quarantine_reason is not null then raw_line end as raw_line,
+
+        -- time (UTC)
+        case
+            when quarantine_reason is null
+                then {{ ai_finops.epoch_seconds_to_timestamp('start_time_seconds') }}
+        end as requested_at,
+        case
+            when quarantine_reason is null and end_time_seconds is not null
+                then {{ ai_finops.epoch_seconds_to_timestamp('end_time_seconds') }}
+        end as ended_at,
+
+        -- what ran
+        provider,
+        model,
+        call_type,
+        status,
+        service_tier,
+
+        -- tokens as exclusive buckets that add up to everything billed:
+        -- LiteLLM's prompt_tokens counts cache reads and cache writes too, so both are taken
+        -- out of input_tokens; output_tokens includes reasoning_tokens (a detail, not a bucket).
+        prompt_tokens - cached_tokens - cache_creation_tokens as input_tokens,
+        cached_tokens as cache_read_tokens,
+        cache_creation_tokens as cache_write_tokens,
+        completion_tokens as output_tokens,
+        reasoning_tokens,
+
+        -- cost the gateway logged, in US dollars
+        cast(response_cost as {{ ai_finops.money_type() }}) as gateway_cost_usd,
+
+        -- business context as logged
+        request_tag_count,
+        tag_feature,
+        tag_env as tag_environment,
+        tag_region,
+        tag_customer as tag_customer_id,
+        metadata_feature,
+        metadata_env as metadata_environment,
+        metadata_region,
+        metadata_customer_id,
+        api_key_alias,
+        api_key_team_alias,
+        end_user_id
+    from classified
+)
+
+select * from final

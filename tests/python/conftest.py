@@ -1,0 +1,89 @@
+"""Shared fixtures: run the real dbt project against landing folders made by the tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+sys.path.insert(0, str(ROOT))
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    raw_dir: Path,
+    db_path: Path,
+    project_dir: Path = ROOT,
+    work_dir: Path,
+    check: bool = True,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run a dbt command on the project with its own landing folder, warehouse and target dir."""
+    env = {
+        **os.environ,
+        "AI_FINOPS_RAW_DIR": str(raw_dir),
+        "AI_FINOPS_DUCKDB_PATH": str(db_path),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+        **(extra_env or {}),
+    }
+    cmd = [
+        DBT,
+        *args,
+        "--project-dir", str(project_dir),
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+    ]
+    proc = subprocess.run(
+        cmd, check=False, cwd=project_dir, env=env, capture_output=True, text=True
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}"
+        )
+    return proc
+
+
+def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def table_hash(db_path: Path, table: str) -> str:
+    """Content hash of a table, independent of row order."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(f"select * from {table}").fetchall()
+    digest = hashlib.sha256()
+    for row in sorted(repr(r) for r in rows):
+        digest.update(row.encode())
+    return digest.hexdigest()
+
+
+def copy_sample(dest: Path) -> Path:
+    """A landing folder holding the bundled LiteLLM sample (JSONL files only)."""
+    (dest / "litellm").mkdir(parents=True, exist_ok=True)
+    for f in (SAMPLE / "litellm").glob("*.jsonl"):
+        shutil.copy(f, dest / "litellm" / f.name)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The project built once on the bundled sample; returns the warehouse path."""
+    work = tmp_path_factory.mktemp("sample_build")
+    raw = copy_sample(work / "raw")
+    db = work / "warehouse.duckdb"
+    run_dbt(["build", "--exclude", "resource_type:unit_test"], raw_dir=raw, db_path=db, work_dir=work)
+    return db
