@@ -8,10 +8,11 @@
         'request_id', 'source_system', 'source_file', 'line_number', 'trace_id',
         'requested_at', 'ended_at',
         'provider', 'model', 'call_type', 'status', 'service_tier',
+        'is_usage_reported',
         'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'reasoning_tokens',
         'gateway_cost_usd',
-        'request_tag_count', 'tag_feature', 'tag_environment', 'tag_region', 'tag_customer_id',
+        'request_tag_count', 'tag_feature', 'tag_team', 'tag_environment', 'tag_region', 'tag_customer_id',
         'metadata_feature', 'metadata_environment', 'metadata_region', 'metadata_customer_id',
-        'api_key_alias', 'api_key_team_alias', 'end_user_id',
+        'api_key_alias', 'api_key_team_alias', 'service_name', 'end_user_id',
     ]) }}
 {% endmacro %}

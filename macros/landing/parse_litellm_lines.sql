@@ -91,7 +91,7 @@
         payload.cost_breakdown.service_tier as service_tier,
         -- tags: "key:value" strings; the first tag of each key wins (a request counts once)
         len(payload.request_tags) as request_tag_count,
-        {%- for tag_key in ['feature', 'env', 'region', 'customer'] %}
+        {%- for tag_key in ['feature', 'team', 'env', 'region', 'customer'] %}
         nullif(
             substr(list_filter(payload.request_tags, lambda t: starts_with(t, '{{ tag_key }}:'))[1], {{ tag_key | length + 2 }}),
             ''

@@ -78,6 +78,8 @@ matched as (
                     then requests_with_price_keys.model
                 else requests_with_price_keys.base_model
             end
+            -- no usage logged, nothing to price: pricing_status says usage_missing
+            and requests_with_price_keys.is_usage_reported
             and requests_with_price_keys.requested_at >= prices.effective_from
             and (
                 prices.effective_to is null
@@ -147,6 +149,8 @@ final as (
         is_long_context,
         tier_multiplier,
         case
+            -- a request whose source logged no token usage is not silently priced as zero
+            when not is_usage_reported then 'usage_missing'
             when input_rate is not null then 'priced'
             when is_model_priced_exactly or is_base_model_priced then 'no_price_in_force'
             else 'unpriced_model'

@@ -68,6 +68,7 @@ normalised as (
         -- business context as logged; attribution decides later which one wins
         request_tag_count,
         tag_feature,
+        tag_team,
         tag_env,
         tag_region,
         tag_customer,
@@ -140,6 +141,9 @@ final as (
         status,
         service_tier,
 
+        -- LiteLLM always logs usage (zeros for a failed call); other sources may not
+        true as is_usage_reported,
+
         -- tokens as exclusive buckets that add up to everything billed:
         -- LiteLLM's prompt_tokens counts cache reads and cache writes too, so both are taken
         -- out of input_tokens; output_tokens includes reasoning_tokens (a detail, not a bucket).
@@ -155,6 +159,7 @@ final as (
         -- business context as logged
         request_tag_count,
         tag_feature,
+        tag_team,
         tag_env as tag_environment,
         tag_region,
         tag_customer as tag_customer_id,
@@ -164,6 +169,7 @@ final as (
         metadata_customer_id,
         api_key_alias,
         api_key_team_alias,
+        cast(null as varchar) as service_name,
         end_user_id
     from classified
 )

@@ -27,6 +27,7 @@ final as (
         service_tier,
 
         -- tokens (exclusive buckets)
+        is_usage_reported,
         input_tokens,
         cache_read_tokens,
         cache_write_tokens,
@@ -39,6 +40,7 @@ final as (
         -- business context as logged
         request_tag_count,
         tag_feature,
+        tag_team,
         tag_environment,
         tag_region,
         tag_customer_id,
@@ -48,6 +50,7 @@ final as (
         metadata_customer_id,
         api_key_alias,
         api_key_team_alias,
+        service_name,
         end_user_id
     from log_lines
     where quarantine_reason is null
