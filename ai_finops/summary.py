@@ -127,6 +127,54 @@ def summarise(con: duckdb.DuckDBPyConnection) -> str:
             "lllrrrr",
         )
     )
+
+    if _exists(con, "rpt_pnl_monthly"):
+        pnl = con.execute(
+            """
+            select strftime(requested_month, '%Y-%m'), pnl_category, sum(cost_usd),
+                   sum(share_of_month_cost)
+            from rpt_pnl_monthly group by 1, 2 order by 1, 3 desc
+            """
+        ).fetchall()
+        parts.append(
+            "P&L split of AI spend (US dollars, share of the month)\n"
+            + _table(["month", "P&L category", "cost", "share"], pnl, "llrr")
+        )
+        usage = con.execute(
+            """
+            select strftime(requested_month, '%Y-%m'), usage_type, environment, sum(cost_usd),
+                   sum(share_of_month_cost)
+            from rpt_pnl_monthly group by 1, 2, 3 order by 1, 4 desc
+            """
+        ).fetchall()
+        parts.append(
+            "AI spend by usage type and environment\n"
+            + _table(["month", "usage type", "environment", "cost", "share"], usage, "lllrr")
+        )
+
+    if _exists(con, "rpt_attribution_coverage_monthly"):
+        coverage = con.execute(
+            """
+            select strftime(requested_month, '%Y-%m'), attribution_source, sum(requests),
+                   sum(cost_usd), sum(share_of_month_cost)
+            from rpt_attribution_coverage_monthly group by 1, 2 order by 1, 4 desc
+            """
+        ).fetchall()
+        parts.append(
+            "Attribution coverage (which rule placed the spend)\n"
+            + _table(["month", "attribution source", "requests", "cost", "share"], coverage,
+                     "llrrr")
+        )
+        untagged = con.execute(
+            """
+            select strftime(requested_month, '%Y-%m'), spend_rank, caller, team, requests, cost_usd
+            from rpt_untagged_spend_monthly where spend_rank <= 3 order by 1, 2
+            """
+        ).fetchall()
+        parts.append(
+            "Top untagged callers (spend without a feature tag of its own)\n"
+            + _table(["month", "rank", "caller", "team", "requests", "cost"], untagged, "lrllrr")
+        )
     return "\n\n".join(parts)
 
 

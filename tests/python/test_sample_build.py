@@ -140,3 +140,22 @@ def test_no_message_content_outside_staging(sample_build: Path) -> None:
             }
             assert not names & {"messages", "raw_line", "response", "prompt"}, relation
             assert _personal_data_hits(con, relation, planted) == [], relation
+
+
+def test_finance_analyses_compile_and_answer(sample_build: Path, tmp_path: Path) -> None:
+    """The ready queries in analyses/ run against the built sample and return answers."""
+    from conftest import SAMPLE as sample_dir
+    from conftest import run_dbt
+
+    run_dbt(["compile", "--select", "resource_type:analysis"], raw_dir=sample_dir,
+            db_path=sample_build, work_dir=tmp_path)
+    compiled = sorted((tmp_path / "target" / "compiled").rglob("analyses/*.sql"))
+    assert {p.stem for p in compiled} >= {
+        "feature_cost_last_month_and_why",
+        "customers_costing_more_than_they_pay",
+        "internal_and_rnd_share_of_bill",
+    }
+    with duckdb.connect(str(sample_build), read_only=True) as con:
+        for path in compiled:
+            rows = con.execute(path.read_text()).fetchall()
+            assert rows, path.stem

@@ -1,5 +1,5 @@
 {#
-    One row per LLM request, priced: the fact every finance and product mart reads.
+    One row per LLM request, priced and attributed: the fact every finance and product mart reads.
 
     Incremental (unique request_id). Each run re-merges
     - every request delivered in a file this table has not seen yet (a late file lands whole,
@@ -21,7 +21,7 @@
 with
 
 priced as (
-    select * from {{ ref('int_llm_requests_priced') }}
+    select * from {{ ref('int_llm_requests_attributed') }}
 ),
 
 {% if is_incremental() %}
@@ -106,10 +106,21 @@ final as (
         pricing_status,
         price_effective_from,
 
-        -- business context as logged (attribution resolves it)
+        -- business context (int_llm_requests_attributed states the precedence)
+        feature,
+        is_feature_mapped,
+        product,
+        usage_type,
+        team,
+        cost_center,
+        pnl_category,
+        pnl_rule_priority,
+        customer_id,
+        region,
+        environment,
+        attribution_source,
         api_key_alias,
-        api_key_team_alias,
-        end_user_id
+        service_name
     from to_load
 )
 
