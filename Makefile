@@ -13,18 +13,20 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo build test lint lint-sql lint-py pytest lock clean
+.PHONY: help setup demo build validate test lint lint-sql lint-py pytest lock clean bench bench-quick
 
 help:
 	@echo "make demo   - set up and build the bundled sample, print the summary"
 	@echo "make test   - set up, lint, dbt build (all data and unit tests), pytest"
 	@echo "make build  - dbt build against AI_FINOPS_RAW_DIR (default: the bundled sample)"
+	@echo "make validate - landing gate (great-expectations) on AI_FINOPS_RAW_DIR; report in reports/"
 	@echo "make lock   - re-pin requirements.lock from requirements.in"
+	@echo "make bench  - benchmark 1M and 10M requests (about an hour on 2 idle cores); writes BENCHMARKS.md"
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	$(VENV)/bin/uv pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
@@ -33,7 +35,13 @@ setup: $(STAMP)
 build: setup
 	$(DBT) build --quiet
 
+# The landing gate: GATE_SEVERITY=error makes a critical finding fail the target.
+GATE_SEVERITY ?= warn
+validate: setup
+	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
+
 demo: setup
+	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 	$(DBT) seed --quiet
 	$(DBT) build --quiet --exclude resource_type:unit_test
 	$(PY) -m ai_finops.summary
@@ -41,7 +49,7 @@ demo: setup
 lint: lint-py lint-sql
 
 lint-py: setup
-	$(VENV)/bin/ruff check ai_finops tests/python
+	$(VENV)/bin/ruff check ai_finops tests/python bench
 
 lint-sql: setup
 	$(VENV)/bin/sqlfluff lint models macros tests analyses --processes 2
@@ -50,8 +58,18 @@ pytest: setup
 	$(PY) -m pytest -q tests/python
 
 test: setup lint
+	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 	$(DBT) build --quiet --full-refresh
 	$(PY) -m pytest -q tests/python
+
+# Benchmarks (BENCHMARKS.md): data, warehouses and results under bench/out/ (git-ignored).
+# Run on an idle machine: every number is wall-clock time on this machine.
+bench: setup
+	$(PY) bench/bench.py --sizes 1000000,10000000
+
+# 100k requests, a few minutes; writes bench/out/results/latest.md, not BENCHMARKS.md.
+bench-quick: setup
+	$(PY) bench/bench.py --sizes 100000 --litellm-sample 10000 --no-report
 
 lock:
 	$(VENV)/bin/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11

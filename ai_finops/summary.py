@@ -81,13 +81,46 @@ def summarise(con: duckdb.DuckDBPyConnection) -> str:
         """
     ).fetchall()
     parts.append(
-        "Line accounting (lines read = requests + duplicates dropped + quarantined)\n"
+        "Line accounting (lines read = requests + duplicates dropped + quarantined; an otel line\n"
+        "is one export of many spans: lines read = exports + quarantined, requests are spans)\n"
         + _table(
             ["source", "files", "lines read", "requests", "duplicates dropped", "quarantined"],
             acc,
             "lrrrrr",
         )
     )
+
+    spans = con.execute(
+        """
+        select source_system, count(*), sum(spans_read), sum(requests), sum(duplicate_spans),
+               sum(skipped_spans), sum(quarantined_spans)
+        from rpt_landing_line_accounting where spans_read is not null group by 1 order by 1
+        """
+    ).fetchall()
+    if spans:
+        parts.append(
+            "Span accounting (spans read = requests + duplicates dropped + skipped + quarantined;\n"
+            "skipped: not a GenAI model call, e.g. the app's HTTP spans)\n"
+            + _table(
+                ["source", "files", "spans read", "requests", "duplicates dropped", "skipped",
+                 "quarantined"],
+                spans,
+                "lrrrrrr",
+            )
+        )
+
+    if _exists(con, "stg_otel__spans_quarantined"):
+        otel_reasons = con.execute(
+            """
+            select quarantine_level, quarantine_reason, count(*) from stg_otel__spans_quarantined
+            group by 1, 2 order by 3 desc, 1, 2
+            """
+        ).fetchall()
+        if otel_reasons:
+            parts.append(
+                "Quarantined OpenTelemetry lines and spans by reason\n"
+                + _table(["level", "reason", "count"], otel_reasons, "llr")
+            )
 
     if _exists(con, "stg_litellm__lines_quarantined"):
         reasons = con.execute(
@@ -174,6 +207,58 @@ def summarise(con: duckdb.DuckDBPyConnection) -> str:
         parts.append(
             "Top untagged callers (spend without a feature tag of its own)\n"
             + _table(["month", "rank", "caller", "team", "requests", "cost"], untagged, "lrllrr")
+        )
+    if _exists(con, "rpt_chargeback_monthly"):
+        month, closed = con.execute(
+            """
+            select charge_month, bool_or(is_closed) from rpt_chargeback_monthly
+            group by 1 order by 1 desc limit 1
+            """
+        ).fetchone()
+        lines = con.execute(
+            """
+            select team || case when is_adjustment
+                                then ' (late ' || strftime(usage_month, '%Y-%m') || ')' else '' end,
+                   chargeback_method, requests, direct_cost_usd, markup_usd, shared_cost_usd,
+                   proportional_adjustment_usd, rate_variance_usd, charge_usd, showback_usd,
+                   charge_if_proportional_usd, charge_if_real_cost_plus_markup_usd,
+                   charge_if_budget_usd
+            from rpt_chargeback_monthly where charge_month = ?
+            order by is_adjustment, charge_usd + showback_usd desc, team
+            """,
+            [month],
+        ).fetchall()
+        conservation = con.execute(
+            """
+            select strftime(charge_month, '%Y-%m'),
+                   case when bool_or(is_closed) then 'closed' else 'open' end,
+                   sum(actual_cost_usd), sum(rate_variance_usd), sum(direct_cost_usd),
+                   sum(markup_usd), sum(shared_cost_usd),
+                   (select sum(amount_usd) from shared_platform_costs as s
+                    where s.cost_month = c.charge_month),
+                   sum(charge_usd), sum(showback_usd),
+                   sum(charge_usd) + sum(showback_usd) + sum(rate_variance_usd)
+                   - sum(actual_cost_usd) - sum(markup_usd) - sum(shared_cost_usd)
+            from rpt_chargeback_monthly as c group by charge_month order by charge_month
+            """
+        ).fetchall()
+        parts.append(
+            f"Chargeback {month:%Y-%m} ({'closed' if closed else 'open'}; US dollars at the rates"
+            " frozen on the 1st; what-if = every team on that method)\n"
+            + _table(
+                ["team", "method", "requests", "direct", "markup", "shared", "prop. adj",
+                 "rate var", "charge", "showback", "if prop.", "if cost+", "if budget"],
+                lines,
+                "llrrrrrrrrrrr",
+            )
+            + "\n\nChargeback conservation: charge + showback + rate variance (held centrally)"
+            " = actual cost + markup + shared\n"
+            + _table(
+                ["month", "period", "actual cost", "rate var", "direct", "markup", "shared",
+                 "shared seed", "charge", "showback", "difference"],
+                conservation,
+                "llrrrrrrrrr",
+            )
         )
     return "\n\n".join(parts)
 

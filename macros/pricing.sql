@@ -21,3 +21,61 @@
 {% macro default__strip_snapshot_suffix(model) %}
     regexp_replace({{ model }}, '-(\d{4}-\d{2}-\d{2}|\d{8})$', '')
 {% endmacro %}
+
+{#
+    The pricing rules shared by list pricing (int_llm_requests_priced, the price in force at
+    requested_at) and chargeback repricing (int_llm_requests_repriced, the rates frozen at the
+    start of the month). Both select the price seed's columns under their seed names.
+#}
+
+{# Long context: the prompt (uncached + cache read + cache write) is above the row's threshold. #}
+{% macro is_long_context_expr() %}
+    coalesce(
+        long_context_threshold_tokens is not null
+        and input_tokens + cache_read_tokens + cache_write_tokens > long_context_threshold_tokens,
+        false
+    )
+{% endmacro %}
+
+{# Service-tier multiplier; a tier the seed has no multiplier for is billed at standard. #}
+{% macro tier_multiplier_expr() %}
+    case service_tier
+        when 'batch' then coalesce(batch_multiplier, 1)
+        when 'flex' then coalesce(flex_multiplier, 1)
+        when 'priority' then coalesce(priority_multiplier, 1)
+        else 1
+    end
+{% endmacro %}
+
+{#
+    The four per-class rates (input_rate, cache_read_rate, cache_write_rate, output_rate), given
+    the name of the boolean long-context column: above the threshold every class moves to its
+    above-threshold rate; a class without a rate of its own is billed at the input rate, so no
+    discount is assumed that the provider does not give.
+#}
+{% macro token_class_rates(long_context) %}
+    case
+        when {{ long_context }} then coalesce(input_above_threshold_usd_per_mtok, input_usd_per_mtok)
+        else input_usd_per_mtok
+    end as input_rate,
+    case
+        when {{ long_context }}
+            then coalesce(
+                cache_read_above_threshold_usd_per_mtok, cache_read_usd_per_mtok,
+                input_above_threshold_usd_per_mtok, input_usd_per_mtok
+            )
+        else coalesce(cache_read_usd_per_mtok, input_usd_per_mtok)
+    end as cache_read_rate,
+    case
+        when {{ long_context }}
+            then coalesce(
+                cache_write_above_threshold_usd_per_mtok, cache_write_usd_per_mtok,
+                input_above_threshold_usd_per_mtok, input_usd_per_mtok
+            )
+        else coalesce(cache_write_usd_per_mtok, input_usd_per_mtok)
+    end as cache_write_rate,
+    case
+        when {{ long_context }} then coalesce(output_above_threshold_usd_per_mtok, output_usd_per_mtok)
+        else output_usd_per_mtok
+    end as output_rate
+{% endmacro %}

@@ -63,9 +63,29 @@
                 ~ " || ' (line ' || coalesce(cast(b.csv_line as varchar), '?') || ').' as problem"
                 ~ " from " ~ numbered ~ " as a inner join " ~ numbered ~ " as b"
                 ~ " on a.provider = b.provider and a.model = b.model"
-                ~ " and (a.effective_from < b.effective_from or (a.effective_from = b.effective_from and a.csv_line < b.csv_line))"
+                ~ " and a.effective_from < b.effective_from"
                 ~ " and (a.effective_to is null or a.effective_to > b.effective_from)",
             'fix': 'close the earlier window: set its effective_to to the later row\'s effective_from.'
+        },
+        {
+            'sql': "select a.csv_line, 'prices for ' || " ~ key.replace('provider', 'a.provider').replace('model', 'a.model')
+                ~ " || ' start on ' || cast(a.effective_from as varchar) || ' twice (also line '"
+                ~ " || coalesce(cast(b.csv_line as varchar), '?') || ').' as problem"
+                ~ " from " ~ numbered ~ " as a inner join " ~ numbered ~ " as b"
+                ~ " on a.provider = b.provider and a.model = b.model"
+                ~ " and a.effective_from = b.effective_from and a.csv_line < b.csv_line",
+            'fix': 'keep one row per provider, model and effective_from: delete the copy, or give a new price its own effective_from and close the old window there.'
+        },
+        {
+            'sql': "select csv_line, 'provider \"' || provider || '\" / model \"' || model"
+                ~ " || '\" is not lower case without spaces, so no request would ever match it.' as problem from " ~ numbered
+                ~ " where provider != lower(trim(provider)) or model != lower(trim(model)) or model like '% %'",
+            'fix': 'write provider and model as the gateway logs them: lower case, no spaces, no provider prefix (e.g. openai, gpt-4o-mini).'
+        },
+        {
+            'sql': "select csv_line, " ~ key ~ " || ' has no effective_from.' as problem from " ~ numbered
+                ~ " where effective_from is null",
+            'fix': 'set effective_from to the first day (UTC) the price applies, e.g. 2026-12-01.'
         },
         {
             'sql': "select csv_line, " ~ key ~ " || ' window ' || " ~ window

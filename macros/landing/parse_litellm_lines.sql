@@ -1,12 +1,20 @@
 {#
     Parse LiteLLM StandardLoggingPayload JSON lines into flat, typed payload fields.
 
-    Input: the name of a relation or CTE with (source_file, line_number, raw_line).
+    Input: the name of a relation or CTE with (source_file, line_number, raw_line,
+    has_invalid_utf8).
     Output: one row per input line, the input columns plus
       - is_json_object: the line is one well-formed JSON object
       - the payload fields staging needs, under LiteLLM's own names (snake-cased)
     Fields that are present but of the wrong type come back NULL; staging turns that into a
-    quarantine reason. Message content (messages, response) is not parsed at all.
+    quarantine reason. Token counts are typed strictly, because DuckDB's lenient cast would
+    bill `true` as 1 token and round 1.5 to 2: `prompt_tokens` / `completion_tokens` are the
+    JSON numbers as DOUBLE (NULL when absent or not a number) and `has_prompt_tokens` /
+    `has_completion_tokens` say whether the field was there at all.
+    `request_tags` is LiteLLM's list of "key:value" strings; a single string ("feature:x", or
+    "feature:x,env:prod") or an object ({"feature": "x"}) is read as the same list, so that the
+    context a caller logged the wrong way is kept. Message content (messages, response) is not
+    parsed at all.
 
     Engine-specific: DuckDB parses each line once into a typed struct (from_json); parsing field
     by field with json_extract costs about four times as much on a million lines.
@@ -27,9 +35,9 @@
         "endTime": "DOUBLE",
         "trace_id": "VARCHAR",
         "response_cost": "DOUBLE",
-        "prompt_tokens": "BIGINT",
-        "completion_tokens": "BIGINT",
-        "request_tags": "VARCHAR[]",
+        "prompt_tokens": "JSON",
+        "completion_tokens": "JSON",
+        "request_tags": "JSON",
         "end_user": "VARCHAR",
         "cost_breakdown": {"service_tier": "VARCHAR"},
         "metadata": {
@@ -59,17 +67,38 @@
             source_file,
             line_number,
             raw_line,
+            has_invalid_utf8,
             -- try(): a malformed line yields NULL instead of failing the whole build.
             case
                 when left(ltrim(raw_line), 1) = chr(123) then try(from_json(raw_line, '{{ payload_type | replace("\n", " ") }}'))
             end as payload
         from {{ lines }}
+    ),
+
+    typed as (
+        select
+            *,
+            -- tags: a list as LiteLLM writes it; a string or an object is read as that list
+            case json_type(payload.request_tags)
+                when 'ARRAY' then try_cast(payload.request_tags as varchar[])
+                when 'VARCHAR'
+                    then list_transform(
+                        string_split(payload.request_tags ->> '$', ','), lambda tag: trim(tag)
+                    )
+                when 'OBJECT'
+                    then list_transform(
+                        json_keys(payload.request_tags),
+                        lambda tag_key: tag_key || ':' || coalesce(payload.request_tags ->> tag_key, '')
+                    )
+            end as request_tags
+        from parsed
     )
 
     select
         source_file,
         line_number,
         raw_line,
+        has_invalid_utf8,
         payload is not null as is_json_object,
         payload.id as id,
         payload.call_type as call_type,
@@ -80,8 +109,16 @@
         payload.endtime as end_time_epoch,
         payload.trace_id as trace_id,
         payload.response_cost as response_cost,
-        payload.prompt_tokens as prompt_tokens,
-        payload.completion_tokens as completion_tokens,
+        coalesce(json_type(payload.prompt_tokens), 'NULL') <> 'NULL' as has_prompt_tokens,
+        coalesce(json_type(payload.completion_tokens), 'NULL') <> 'NULL' as has_completion_tokens,
+        case
+            when json_type(payload.prompt_tokens) in ('UBIGINT', 'BIGINT', 'DOUBLE')
+                then cast(payload.prompt_tokens as double)
+        end as prompt_tokens,
+        case
+            when json_type(payload.completion_tokens) in ('UBIGINT', 'BIGINT', 'DOUBLE')
+                then cast(payload.completion_tokens as double)
+        end as completion_tokens,
         payload.metadata.usage_object.prompt_tokens_details.cached_tokens as cached_tokens,
         coalesce(
             payload.metadata.usage_object.cache_creation_input_tokens,
@@ -90,10 +127,10 @@
         payload.metadata.usage_object.completion_tokens_details.reasoning_tokens as reasoning_tokens,
         payload.cost_breakdown.service_tier as service_tier,
         -- tags: "key:value" strings; the first tag of each key wins (a request counts once)
-        len(payload.request_tags) as request_tag_count,
+        len(request_tags) as request_tag_count,
         {%- for tag_key in ['feature', 'team', 'env', 'region', 'customer'] %}
         nullif(
-            substr(list_filter(payload.request_tags, lambda t: starts_with(t, '{{ tag_key }}:'))[1], {{ tag_key | length + 2 }}),
+            substr(list_filter(request_tags, lambda t: starts_with(t, '{{ tag_key }}:'))[1], {{ tag_key | length + 2 }}),
             ''
         ) as tag_{{ tag_key }},
         {%- endfor %}
@@ -107,5 +144,5 @@
         payload.metadata.user_api_key_alias as api_key_alias,
         payload.metadata.user_api_key_team_alias as api_key_team_alias,
         coalesce(payload.metadata.user_api_key_end_user_id, payload.end_user) as end_user_id
-    from parsed
+    from typed
 {% endmacro %}

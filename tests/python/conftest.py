@@ -71,19 +71,20 @@ def table_hash(db_path: Path, table: str) -> str:
     return digest.hexdigest()
 
 
-def copy_sample(dest: Path) -> Path:
-    """A landing folder holding the bundled LiteLLM sample (JSONL files only)."""
-    (dest / "litellm").mkdir(parents=True, exist_ok=True)
-    for f in (SAMPLE / "litellm").glob("*.jsonl"):
-        shutil.copy(f, dest / "litellm" / f.name)
+def copy_sample(dest: Path, sources: tuple[str, ...] = ("litellm",)) -> Path:
+    """A landing folder holding the bundled sample of the given sources (JSONL files only)."""
+    for source in sources:
+        (dest / source).mkdir(parents=True, exist_ok=True)
+        for f in (SAMPLE / source).glob("*.jsonl"):
+            shutil.copy(f, dest / source / f.name)
     return dest
 
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
-    """The project built once on the bundled sample; returns the warehouse path."""
+    """The project built once on the whole bundled sample (both sources); returns the warehouse."""
     work = tmp_path_factory.mktemp("sample_build")
-    raw = copy_sample(work / "raw")
+    raw = copy_sample(work / "raw", sources=("litellm", "otel"))
     db = work / "warehouse.duckdb"
     run_dbt(["build", "--exclude", "resource_type:unit_test"], raw_dir=raw, db_path=db, work_dir=work)
     return db

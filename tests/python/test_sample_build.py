@@ -25,7 +25,7 @@ def test_every_line_is_accounted_for(sample_build: Path) -> None:
     (lines_read, requests, duplicates, quarantined) = query(
         sample_build,
         """select sum(lines_read), sum(requests), sum(duplicate_lines), sum(quarantined_lines)
-           from rpt_landing_line_accounting""",
+           from rpt_landing_line_accounting where source_system = 'litellm'""",
     )[0]
     # counted independently of dbt: physical lines and distinct ids in the files
     assert lines_read == len(lines) == 303
@@ -33,7 +33,9 @@ def test_every_line_is_accounted_for(sample_build: Path) -> None:
     assert duplicates == len(ids) - len(set(ids)) == TRUTH["duplicates_added"]
     assert quarantined == 0
     assert lines_read == requests + duplicates + quarantined
-    assert query(sample_build, "select count(*) from fct_llm_requests")[0][0] == requests
+    assert query(
+        sample_build, "select count(*) from fct_llm_requests where source_system = 'litellm'"
+    )[0][0] == requests
 
 
 def test_gateway_cost_per_month_matches_truth(sample_build: Path) -> None:
@@ -41,7 +43,7 @@ def test_gateway_cost_per_month_matches_truth(sample_build: Path) -> None:
         query(
             sample_build,
             """select strftime(requested_month, '%Y-%m'), sum(gateway_cost_usd)::double
-               from fct_llm_requests group by 1""",
+               from fct_llm_requests where source_system = 'litellm' group by 1""",
         )
     )
     assert rows.keys() == TRUTH["by_month"].keys()
@@ -52,13 +54,13 @@ def test_gateway_cost_per_month_matches_truth(sample_build: Path) -> None:
 def test_list_cost_matches_litellm_within_a_tenth_of_a_percent(sample_build: Path) -> None:
     rows = query(
         sample_build,
-        """select requested_month, provider, model, unpriced_requests, variance_ratio,
+        """select requested_month, provider, model, compared_requests, variance_ratio,
                   list_cost_usd::double, gateway_cost_usd::double
-           from rpt_llm_cost_list_vs_gateway""",
+           from rpt_llm_cost_list_vs_gateway where compared_requests > 0""",
     )
-    assert len(rows) == 22  # 11 models x 2 months in the sample
-    for month, provider, model, unpriced, ratio, list_cost, gateway in rows:
-        assert unpriced == 0, (month, provider, model)
+    assert len(rows) == 22  # 11 LiteLLM models x 2 months in the sample
+    assert sum(r[3] for r in rows) == TRUTH["records"]  # every LiteLLM request is compared
+    for month, provider, model, _, ratio, list_cost, gateway in rows:
         assert abs(ratio) <= 0.001, (month, provider, model, list_cost, gateway)
 
 
@@ -72,7 +74,7 @@ def test_token_buckets_are_exclusive_and_match_the_log(sample_build: Path) -> No
         sample_build,
         """select request_id, input_tokens + cache_read_tokens + cache_write_tokens,
                   output_tokens, input_tokens >= 0
-           from fct_llm_requests""",
+           from fct_llm_requests where source_system = 'litellm'""",
     )
     assert len(got) == len(expected)
     for request_id, prompt, completion, non_negative in got:
@@ -83,15 +85,22 @@ def test_token_buckets_are_exclusive_and_match_the_log(sample_build: Path) -> No
 
 
 def _planted_personal_data() -> set[str]:
-    """Strings from the sample's messages that must never leave staging."""
+    """Strings from the sample's message content (LiteLLM messages, OpenTelemetry captured
+    gen_ai.input/output.messages) that must never leave staging."""
+    texts = [
+        message.get("content") or ""
+        for line in _sample_lines()
+        for message in json.loads(line).get("messages") or []
+    ]
+    # the OTel sample captures content for two services; the whole export text is scanned
+    texts.append((SAMPLE / "otel" / "otel-traces.jsonl").read_text(encoding="utf-8"))
     found: set[str] = set()
-    for line in _sample_lines():
-        for message in json.loads(line).get("messages") or []:
-            content = message.get("content") or ""
-            found.update(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", content))
-            found.update(re.findall(r"\+?\d[\d ()-]{7,}\d", content))
-            found.update(re.findall(r"\d+ \w+ St", content))
-            found.update(re.findall(r"Customer \w+ \w+", content))
+    for content in texts:
+        found.update(re.findall(r"[\w.+-]+@example\.[\w.]+", content))
+        found.update(re.findall(r"\+1 555 \d{4}", content))
+        found.update(re.findall(r"\d+ \w+ St\b", content))
+        found.update(re.findall(r"Customer [A-Z]\w+ [A-Z]\w+", content))
+        found.update(re.findall(r"asks about invoice \d+", content))
     return found
 
 
@@ -118,6 +127,7 @@ def _personal_data_hits(con: duckdb.DuckDBPyConnection, relation: str, planted: 
 def test_no_message_content_outside_staging(sample_build: Path) -> None:
     planted = _planted_personal_data()
     assert {"alice@example.com", "12 Main St"} <= planted
+    assert len(planted) > 20  # LiteLLM messages and OpenTelemetry captured content
     with duckdb.connect(str(sample_build), read_only=True) as con:
         # positive control: the scan does find the planted data where it legitimately is
         assert _personal_data_hits(con, "base_litellm__raw_lines", planted)

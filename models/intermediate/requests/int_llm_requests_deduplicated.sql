@@ -1,10 +1,39 @@
--- One row per request_id. A gateway re-delivers a log record (retry of a failed upload, the
--- same file landed twice): the first delivery in landing order is kept and the number of
--- deliveries is recorded, so that duplicates are counted, never billed twice.
+{#
+    One row per request_id. A gateway re-delivers a log record (retry of a failed upload, the
+    same file landed twice), and a request can be seen by two sources (LiteLLM logs it, the
+    OpenTelemetry instrumentation around it exports a span with the same id). One delivery is
+    kept and the number of deliveries recorded, so that duplicates are counted, never billed twice.
+
+    Rules:
+    - which delivery is kept: LiteLLM before OpenTelemetry (the gateway's record carries the
+      cost it computed and the caller's tags), then the first in landing order
+      (source_file, line_number), so the choice never depends on the engine's row order;
+    - content_hash: a hash of every canonical column that describes the request (all but
+      source_file and line_number, which say where it was delivered), per delivery;
+    - a conflict: a delivery from the kept delivery's source whose content_hash differs from
+      the kept one (the same id with different tokens, cost, model, time or tags). It is not
+      merged: the kept row stands and rpt_request_delivery_conflicts lists every conflicting
+      delivery, column by column. LiteLLM and OpenTelemetry describe one request in different
+      words, so a difference between sources is not a conflict.
+#}
+{%- set hash_parts = [] -%}
+{%- for column in ai_finops.canonical_request_columns() -%}
+{%- if column not in ['source_file', 'line_number'] -%}
+{%- if hash_parts %}{% do hash_parts.append("'|'") %}{% endif -%}
+{%- do hash_parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
+{%- endif -%}
+{%- endfor -%}
 with
 
 unioned as (
     select * from {{ ref('int_llm_requests_unioned') }}
+),
+
+hashed as (
+    select
+        *,
+        {{ dbt.hash(dbt.concat(hash_parts)) }} as content_hash
+    from unioned
 ),
 
 ranked as (
@@ -12,10 +41,36 @@ ranked as (
         *,
         row_number() over (
             partition by request_id
-            order by source_file, line_number
+            order by
+                case when source_system = 'litellm' then 0 else 1 end,
+                source_file,
+                line_number
         ) as delivery_rank,
         count(*) over (partition by request_id) as delivery_count
-    from unioned
+    from hashed
+),
+
+compared as (
+    select
+        *,
+        -- the kept delivery's source and content, on every delivery of the request
+        max(case when delivery_rank = 1 then source_system end)
+            over (partition by request_id) as kept_source_system,
+        max(case when delivery_rank = 1 then content_hash end)
+            over (partition by request_id) as kept_content_hash
+    from ranked
+),
+
+flagged as (
+    select
+        *,
+        sum(
+            case
+                when source_system = kept_source_system and content_hash != kept_content_hash then 1
+                else 0
+            end
+        ) over (partition by request_id) as conflicting_delivery_count
+    from compared
 ),
 
 deduplicated as (
@@ -23,8 +78,10 @@ deduplicated as (
         {%- for column in ai_finops.canonical_request_columns() %}
         {{ column }},
         {%- endfor %}
-        delivery_count
-    from ranked
+        delivery_count,
+        content_hash,
+        conflicting_delivery_count
+    from flagged
     where delivery_rank = 1
 )
 

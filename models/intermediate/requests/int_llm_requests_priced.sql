@@ -87,52 +87,19 @@ matched as (
             )
 ),
 
+-- the rate rules are shared with chargeback repricing (macros/pricing.sql)
 rated as (
     select
         *,
-        -- long context: the whole request moves to the above-threshold rates
-        coalesce(
-            long_context_threshold_tokens is not null
-            and input_tokens + cache_read_tokens + cache_write_tokens > long_context_threshold_tokens,
-            false
-        ) as is_long_context,
-        -- service tier multiplier; a tier the seed has no multiplier for is billed at standard
-        case service_tier
-            when 'batch' then coalesce(batch_multiplier, 1)
-            when 'flex' then coalesce(flex_multiplier, 1)
-            when 'priority' then coalesce(priority_multiplier, 1)
-            else 1
-        end as tier_multiplier
+        {{ ai_finops.is_long_context_expr() }} as is_long_context,
+        {{ ai_finops.tier_multiplier_expr() }} as tier_multiplier
     from matched
 ),
 
 rates as (
     select
         *,
-        case
-            when is_long_context then coalesce(input_above_threshold_usd_per_mtok, input_usd_per_mtok)
-            else input_usd_per_mtok
-        end as input_rate,
-        case
-            when is_long_context
-                then coalesce(
-                    cache_read_above_threshold_usd_per_mtok, cache_read_usd_per_mtok,
-                    input_above_threshold_usd_per_mtok, input_usd_per_mtok
-                )
-            else coalesce(cache_read_usd_per_mtok, input_usd_per_mtok)
-        end as cache_read_rate,
-        case
-            when is_long_context
-                then coalesce(
-                    cache_write_above_threshold_usd_per_mtok, cache_write_usd_per_mtok,
-                    input_above_threshold_usd_per_mtok, input_usd_per_mtok
-                )
-            else coalesce(cache_write_usd_per_mtok, input_usd_per_mtok)
-        end as cache_write_rate,
-        case
-            when is_long_context then coalesce(output_above_threshold_usd_per_mtok, output_usd_per_mtok)
-            else output_usd_per_mtok
-        end as output_rate
+        {{ ai_finops.token_class_rates('is_long_context') }}
     from rated
 ),
 

@@ -1,6 +1,7 @@
 -- One row per reporting month x provider x model: the project's list cost next to the cost the
 -- gateway logged, and the variance. A large variance means a stale price seed (ours or the
--- gateway's) or a pricing rule one of the two does not know.
+-- gateway's) or a pricing rule one of the two does not know. The variance compares only the
+-- requests both sides priced: OpenTelemetry spans carry no gateway cost.
 with
 
 requests as (
@@ -19,7 +20,12 @@ aggregated as (
         sum(list_cost_usd) as list_cost_usd,
         sum(gateway_cost_usd) as gateway_cost_usd,
         -- the comparison is fair only where both sides priced the request
-        sum(case when pricing_status = 'priced' then gateway_cost_usd end) as gateway_cost_of_priced_usd
+        sum(case when pricing_status = 'priced' and gateway_cost_usd is not null then 1 else 0 end)
+            as compared_requests,
+        sum(case when pricing_status = 'priced' and gateway_cost_usd is not null then list_cost_usd end)
+            as list_cost_of_compared_usd,
+        sum(case when pricing_status = 'priced' and gateway_cost_usd is not null then gateway_cost_usd end)
+            as gateway_cost_of_compared_usd
     from requests
     group by 1, 2, 3
 ),
@@ -35,12 +41,13 @@ final as (
         cast(total_tokens as bigint) as total_tokens,
         cast(list_cost_usd as {{ ai_finops.money_type() }}) as list_cost_usd,
         cast(gateway_cost_usd as {{ ai_finops.money_type() }}) as gateway_cost_usd,
-        cast(list_cost_usd - gateway_cost_of_priced_usd as {{ ai_finops.money_type() }})
+        cast(compared_requests as bigint) as compared_requests,
+        cast(list_cost_of_compared_usd - gateway_cost_of_compared_usd as {{ ai_finops.money_type() }})
             as variance_usd,
         cast(
             case
-                when gateway_cost_of_priced_usd <> 0
-                    then (list_cost_usd - gateway_cost_of_priced_usd) / gateway_cost_of_priced_usd
+                when gateway_cost_of_compared_usd <> 0
+                    then (list_cost_of_compared_usd - gateway_cost_of_compared_usd) / gateway_cost_of_compared_usd
             end as double
         ) as variance_ratio
     from aggregated

@@ -22,6 +22,7 @@ normalised as (
         source_file,
         line_number,
         raw_line,
+        has_invalid_utf8,
         is_json_object,
         nullif(trim(id), '') as request_id,
         nullif(trim(trace_id), '') as trace_id,
@@ -55,9 +56,21 @@ normalised as (
             else 'standard'
         end as service_tier,
 
-        -- tokens as LiteLLM reports them (prompt_tokens includes cache reads and cache writes)
-        prompt_tokens,
-        completion_tokens,
+        -- tokens as LiteLLM reports them (prompt_tokens includes cache reads and cache writes);
+        -- the two totals arrive as JSON numbers (DOUBLE) and become BIGINT only when whole and
+        -- in range: anything else is quarantined below, never rounded or billed as a guess
+        has_prompt_tokens,
+        has_completion_tokens,
+        prompt_tokens as prompt_tokens_number,
+        completion_tokens as completion_tokens_number,
+        case
+            when prompt_tokens = floor(prompt_tokens) and abs(prompt_tokens) <= 1e15
+                then cast(prompt_tokens as bigint)
+        end as prompt_tokens,
+        case
+            when completion_tokens = floor(completion_tokens) and abs(completion_tokens) <= 1e15
+                then cast(completion_tokens as bigint)
+        end as completion_tokens,
         coalesce(cached_tokens, 0) as cached_tokens,
         coalesce(cache_creation_tokens, 0) as cache_creation_tokens,
         coalesce(reasoning_tokens, 0) as reasoning_tokens,
@@ -90,17 +103,33 @@ classified as (
             when raw_line is null or trim(raw_line) = '' then 'blank_line'
             when not is_json_object then 'invalid_json'
             when request_id is null then 'missing_id'
+            -- bytes that were not UTF-8 were replaced by U+FFFD when the file was read: harmless
+            -- in message content (the line is a request), not in what identifies or prices it
+            when
+                has_invalid_utf8
+                and (
+                    request_id like '%' || chr(65533) || '%'
+                    or provider like '%' || chr(65533) || '%'
+                    or model like '%' || chr(65533) || '%'
+                )
+                then 'invalid_utf8'
             when start_time_seconds is null then 'unparseable_time'
             when provider is null or provider = '' then 'missing_provider'
             when model is null or model = '' then 'missing_model'
-            when prompt_tokens is null or completion_tokens is null then 'missing_tokens'
+            when not has_prompt_tokens or not has_completion_tokens then 'missing_tokens'
+            -- present but not a number (a string, true, an object) or not a whole number
             when
-                prompt_tokens < 0 or completion_tokens < 0 or cached_tokens < 0
+                prompt_tokens_number is null or completion_tokens_number is null
+                or prompt_tokens_number <> floor(prompt_tokens_number)
+                or completion_tokens_number <> floor(completion_tokens_number)
+                then 'wrong_type'
+            when
+                prompt_tokens_number < 0 or completion_tokens_number < 0 or cached_tokens < 0
                 or cache_creation_tokens < 0 or reasoning_tokens < 0
                 then 'negative_tokens'
             when
-                prompt_tokens > {{ var('max_plausible_tokens') }}
-                or completion_tokens > {{ var('max_plausible_tokens') }}
+                prompt_tokens_number > {{ var('max_plausible_tokens') }}
+                or completion_tokens_number > {{ var('max_plausible_tokens') }}
                 then 'implausible_tokens'
             when cached_tokens + cache_creation_tokens > prompt_tokens then 'inconsistent_tokens'
             when reasoning_tokens > completion_tokens then 'inconsistent_tokens'
@@ -121,6 +150,8 @@ final as (
         request_id,
         trace_id,
         quarantine_reason,
+        -- invalid bytes in the line were replaced by U+FFFD when it was read
+        has_invalid_utf8,
         -- the raw text is kept only for quarantined lines, so that a person can fix them
         case when quarantine_reason is not null then raw_line end as raw_line,
 

@@ -1,0 +1,200 @@
+"""The bad-seed catalogue: every class of wrong finance edit fails the seed with a message that
+names the file, the line and the fix.
+
+All classes are planted at once in one copy of the project, each in its own row(s), and one
+`dbt seed` loads every seed: each seed's post-hook check (macros/seed_validation*.sql) fails its
+own seed and reports every bad row, so each class is then asserted on its own in the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, run_dbt
+
+
+@dataclass
+class BadSeed:
+    name: str
+    seed: str
+    # what the message must say about the planted row: "line <n>: <problem>" and "Fix: <fix>"
+    problem: str
+    fix: str
+    line: int = 0  # filled in when planted
+
+
+def _read(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames), list(reader)
+
+
+def _write(path: Path, header: list[str], rows: list[dict]) -> None:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _price(**values) -> dict:
+    row = {"effective_from": "2025-01-01", "input_usd_per_mtok": "1", "output_usd_per_mtok": "2",
+           "price_source": "test"}
+    row.update(values)
+    return row
+
+
+# model_prices: (class, rows to append, the problem on the *last* appended row's line, the fix)
+PRICE_CLASSES = [
+    ("duplicate_key", [_price(provider="testco", model="dup"), _price(provider="testco", model="dup")],
+     "prices for testco/dup start on 2025-01-01 twice", "keep one row per provider, model and effective_from", -2),
+    ("overlapping_windows",
+     [_price(provider="testco", model="overlap"),
+      _price(provider="testco", model="overlap", effective_from="2026-06-01")],
+     "prices for testco/overlap overlap: [2025-01-01, open) and [2026-06-01, open)",
+     "close the earlier window", -2),
+    ("negative_price", [_price(provider="testco", model="negative", output_usd_per_mtok="-2")],
+     "testco/negative has a negative price", "cannot be below 0", -1),
+    ("window_ends_before_it_starts",
+     [_price(provider="testco", model="window", effective_from="2026-06-01",
+             effective_to="2026-01-01")],
+     "testco/window window [2026-06-01, 2026-01-01) ends on or before it starts",
+     "effective_to is exclusive", -1),
+    ("multiplier_out_of_range", [_price(provider="testco", model="batch", batch_multiplier="25")],
+     "testco/batch has a service-tier multiplier outside (0, 10]", "a multiplier is a factor", -1),
+    ("zero_multiplier", [_price(provider="testco", model="flex", flex_multiplier="0")],
+     "testco/flex has a service-tier multiplier outside (0, 10]", "a multiplier is a factor", -1),
+    ("above_threshold_price_without_threshold",
+     [_price(provider="testco", model="long", input_above_threshold_usd_per_mtok="4")],
+     "testco/long has above-threshold prices but no long_context_threshold_tokens",
+     "set long_context_threshold_tokens", -1),
+    ("missing_output_price", [_price(provider="testco", model="noout", output_usd_per_mtok="")],
+     "testco/noout has no input or no output price", "fill input_usd_per_mtok and output_usd_per_mtok", -1),
+    ("key_not_lower_case", [_price(provider="TestCo", model="Shouty-Model")],
+     'provider "TestCo" / model "Shouty-Model" is not lower case', "lower case, no spaces", -1),
+    ("missing_effective_from", [_price(provider="testco", model="nostart", effective_from="")],
+     "testco/nostart has no effective_from", "set effective_from", -1),
+]
+
+
+def _other_seed_classes(seeds: Path) -> list[tuple[BadSeed, callable]]:
+    """One typical wrong edit per finance seed that has a check (seed post-hook)."""
+
+    def append_copy_of(row_index: int, **changes):
+        def plant(rows):
+            rows.append({**rows[row_index], **changes})
+            return len(rows) + 1  # header is line 1
+        return plant
+
+    def change(row_index: int, **changes):
+        def plant(rows):
+            rows[row_index].update(changes)
+            return row_index + 2
+        return plant
+
+    catalogue = [
+        (BadSeed("duplicate_feature", "features", "feature rag-search appears more than once",
+                 "keep one row per feature"), append_copy_of(0)),
+        (BadSeed("unknown_usage_type", "features", "usage_type 'production' is not allowed",
+                 "usage_type must be one of: product, internal, rnd"),
+         append_copy_of(1, feature="new-feature", usage_type="production")),
+        (BadSeed("misspelled_pnl_category", "cost_centers",
+                 "pnl_category 'cost_of_revenues' is not allowed", "pnl_category must be one of"),
+         change(0, pnl_category="cost_of_revenues")),
+        (BadSeed("duplicate_api_key", "api_keys", "api key alias search-prod-key appears more than once",
+                 "keep one row per api key alias"), append_copy_of(0)),
+        (BadSeed("duplicate_rule_priority", "pnl_rules", "rule_priority 10 appears more than once",
+                 "keep one row per rule_priority"), append_copy_of(0, rationale="copy")),
+        (BadSeed("negative_revenue", "customer_revenue",
+                 "customer cust_001 has a negative or empty revenue_usd", "revenue_usd is the recognised revenue"),
+         change(0, revenue_usd="-49.00")),
+        (BadSeed("markup_out_of_range", "chargeback_policies",
+                 "team search has markup_pct 150", "markup_pct is a percent"),
+         change(0, markup_pct="150")),
+        (BadSeed("cost_month_mid_month", "shared_platform_costs",
+                 "cost_month 2026-09-15 is not the first day of a month",
+                 "write the month as its first day"), change(0, cost_month="2026-09-15")),
+        (BadSeed("shares_not_100", "shared_cost_fixed_shares",
+                 "shares of platform_team from 2026-01-01 sum to", "must add up to 100"),
+         change(0, share_pct="30")),
+        (BadSeed("negative_budget", "budgets",
+                 "budget of rag-search has an empty or negative monthly_budget_usd",
+                 "monthly_budget_usd is the allowance"), change(0, monthly_budget_usd="-1")),
+        (BadSeed("closed_before_month_end", "closed_periods",
+                 "month 2026-09-01 is closed on 2026-09-20, before the month ended",
+                 "a month closes after its last day"), change(0, closed_on="2026-09-20")),
+    ]
+    return [(bad, plant) for bad, plant in catalogue if (seeds / f"{bad.seed}.csv").exists()]
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
+        ".venv", "target", "logs", "warehouse", ".git", "data", "reports", "bench",
+        "__pycache__", ".pytest_cache", ".ruff_cache"))
+    return project
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    """Every bad-seed class planted in one project copy; one `dbt seed` of every seed."""
+    work = tmp_path_factory.mktemp("bad_seeds")
+    project = _project_copy(work)
+    seeds = project / "seeds"
+    classes: dict[str, BadSeed] = {}
+
+    header, rows = _read(seeds / "model_prices.csv")
+    for name, new_rows, problem, fix, which in PRICE_CLASSES:
+        rows.extend({k: r.get(k, "") for k in header} for r in new_rows)
+        classes[name] = BadSeed(name, "model_prices", problem, fix, line=len(rows) + 2 + which)
+    _write(seeds / "model_prices.csv", header, rows)
+
+    planted: dict[str, tuple[list[str], list[dict]]] = {}
+    for bad, plant in _other_seed_classes(seeds):
+        header, rows = planted.setdefault(bad.seed, _read(seeds / f"{bad.seed}.csv"))
+        bad.line = plant(rows)
+        classes[bad.name] = bad
+    for seed, (header, rows) in planted.items():
+        _write(seeds / f"{seed}.csv", header, rows)
+
+    proc = run_dbt(["seed"], raw_dir=SAMPLE, db_path=work / "wh.duckdb", project_dir=project,
+                   work_dir=work, check=False)
+    return proc, classes
+
+
+def test_the_seed_run_fails(seeded) -> None:
+    proc, _ = seeded
+    assert proc.returncode != 0
+
+
+def _all_class_names() -> list[str]:
+    return [c[0] for c in PRICE_CLASSES] + [
+        bad.name for bad, _ in _other_seed_classes(ROOT / "seeds")]
+
+
+@pytest.mark.parametrize("name", _all_class_names())
+def test_each_bad_edit_is_named_with_its_file_line_and_fix(seeded, name: str) -> None:
+    proc, classes = seeded
+    bad = classes[name]
+    out = proc.stdout
+    assert f"seeds/{bad.seed}.csv has " in out, out[-3000:]
+    expected = f"line {bad.line}: {bad.problem}"
+    assert expected in out, f"{expected!r} not in:\n{out[-4000:]}"
+    message_line = next(m for m in out.splitlines() if expected in m)
+    assert " Fix: " in message_line and bad.fix in message_line.split(" Fix: ", 1)[1]
+
+
+def test_every_checked_seed_is_in_the_catalogue() -> None:
+    """A finance seed with a post-hook check must have at least one class here."""
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["seeds"]["ai_finops"]
+    checked = {seed for seed, config in hooks.items()
+               if isinstance(config, dict) and "+post-hook" in config}
+    covered = {"model_prices"} | {bad.seed for bad, _ in _other_seed_classes(ROOT / "seeds")}
+    assert checked <= covered, f"seeds with checks but no bad-seed class: {checked - covered}"
