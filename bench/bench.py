@@ -736,7 +736,7 @@ def render(results: dict) -> str:
             continue
         lines += [(f"The de-duplication view and its readers on {size['requests']:,} requests, "
                   "DuckDB directly (bench/profile_dedup.py): the view is computed by every "
-                  "reader; `t_dedup_view_materialised` is what computing it once as a table "
+                  "reader; `dedup_view_materialised` is what computing it once as a table "
                   "costs, the `__reading_materialised_dedup` rows what each reader then costs. "
                   f"The rewrite gives the same rows: {dp.get('rewrite_same_result')}."), "",
                   "| step | seconds | CPU s | rows | load |", "|---|---:|---:|---:|---|"]
