@@ -71,6 +71,16 @@ bench: setup
 bench-quick: setup
 	$(PY) bench/bench.py --sizes 100000 --litellm-sample 10000 --no-report
 
+# The extra engines: their adapters are installed on demand (not in requirements.lock), then
+# scripts/<engine>_test.sh starts the engine, builds the sample on it and compares with DuckDB.
+test-postgres: setup
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -r requirements-postgres.txt
+	bash scripts/postgres_test.sh
+
+test-spark: setup
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -r requirements-spark.txt
+	bash scripts/spark_test.sh
+
 lock:
 	$(VENV)/bin/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
 

@@ -3,6 +3,10 @@
     service-tier multiplier, as an exact decimal. NULL when the rate is unknown.
 #}
 {% macro token_cost(tokens, usd_per_mtok, multiplier) %}
+    {{ return(adapter.dispatch('token_cost', 'ai_finops')(tokens, usd_per_mtok, multiplier)) }}
+{% endmacro %}
+
+{% macro default__token_cost(tokens, usd_per_mtok, multiplier) %}
     cast(
         cast({{ tokens }} as {{ ai_finops.money_type() }})
         * {{ usd_per_mtok }} * {{ multiplier }} / 1000000

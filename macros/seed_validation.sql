@@ -13,7 +13,8 @@
     {%- endif -%}
     {%- set messages = [] -%}
     {%- for check in checks -%}
-        {%- set result = run_query(check.sql) -%}
+        {#- checks spell text `varchar`; Spark spells it `string` (dbt.type_string) -#}
+        {%- set result = run_query(check.sql | replace(' as varchar)', ' as ' ~ dbt.type_string() ~ ')')) -%}
         {%- for row in result.rows -%}
             {%- set where = 'line ' ~ row['csv_line'] if row['csv_line'] is not none else 'row' -%}
             {%- do messages.append('  - ' ~ where ~ ': ' ~ row['problem'] ~ ' Fix: ' ~ check.fix) -%}
@@ -78,23 +79,23 @@
         },
         {
             'sql': "select csv_line, 'provider \"' || provider || '\" / model \"' || model"
-                ~ " || '\" is not lower case without spaces, so no request would ever match it.' as problem from " ~ numbered
+                ~ " || '\" is not lower case without spaces, so no request would ever match it.' as problem from " ~ numbered ~ " as numbered"
                 ~ " where provider != lower(trim(provider)) or model != lower(trim(model)) or model like '% %'",
             'fix': 'write provider and model as the gateway logs them: lower case, no spaces, no provider prefix (e.g. openai, gpt-4o-mini).'
         },
         {
-            'sql': "select csv_line, " ~ key ~ " || ' has no effective_from.' as problem from " ~ numbered
+            'sql': "select csv_line, " ~ key ~ " || ' has no effective_from.' as problem from " ~ numbered ~ " as numbered"
                 ~ " where effective_from is null",
             'fix': 'set effective_from to the first day (UTC) the price applies, e.g. 2026-12-01.'
         },
         {
             'sql': "select csv_line, " ~ key ~ " || ' window ' || " ~ window
-                ~ " || ' ends on or before it starts.' as problem from " ~ numbered
+                ~ " || ' ends on or before it starts.' as problem from " ~ numbered ~ " as numbered"
                 ~ " where effective_to <= effective_from",
             'fix': 'effective_to is exclusive and must be after effective_from (leave it empty while the price is in force).'
         },
         {
-            'sql': "select csv_line, " ~ key ~ " || ' has a negative price.' as problem from " ~ numbered
+            'sql': "select csv_line, " ~ key ~ " || ' has a negative price.' as problem from " ~ numbered ~ " as numbered"
                 ~ " where least(coalesce(input_usd_per_mtok, 0), coalesce(cache_read_usd_per_mtok, 0),"
                 ~ " coalesce(cache_write_usd_per_mtok, 0), coalesce(output_usd_per_mtok, 0),"
                 ~ " coalesce(input_above_threshold_usd_per_mtok, 0), coalesce(cache_read_above_threshold_usd_per_mtok, 0),"
@@ -102,18 +103,18 @@
             'fix': 'prices are US dollars per million tokens and cannot be below 0.'
         },
         {
-            'sql': "select csv_line, " ~ key ~ " || ' has no input or no output price.' as problem from " ~ numbered
+            'sql': "select csv_line, " ~ key ~ " || ' has no input or no output price.' as problem from " ~ numbered ~ " as numbered"
                 ~ " where input_usd_per_mtok is null or output_usd_per_mtok is null",
             'fix': 'fill input_usd_per_mtok and output_usd_per_mtok (0 for a free class, e.g. output of an embedding model).'
         },
         {
-            'sql': "select csv_line, " ~ key ~ " || ' has a service-tier multiplier outside (0, 10].' as problem from " ~ numbered
+            'sql': "select csv_line, " ~ key ~ " || ' has a service-tier multiplier outside (0, 10].' as problem from " ~ numbered ~ " as numbered"
                 ~ " where batch_multiplier <= 0 or flex_multiplier <= 0 or priority_multiplier <= 0"
                 ~ " or batch_multiplier > 10 or flex_multiplier > 10 or priority_multiplier > 10",
             'fix': 'a multiplier is a factor on the standard price, e.g. 0.5 for batch; leave it empty if the tier does not exist.'
         },
         {
-            'sql': "select csv_line, " ~ key ~ " || ' has above-threshold prices but no long_context_threshold_tokens (or a threshold <= 0).' as problem from " ~ numbered
+            'sql': "select csv_line, " ~ key ~ " || ' has above-threshold prices but no long_context_threshold_tokens (or a threshold <= 0).' as problem from " ~ numbered ~ " as numbered"
                 ~ " where (long_context_threshold_tokens is null and coalesce(input_above_threshold_usd_per_mtok,"
                 ~ " output_above_threshold_usd_per_mtok, cache_read_above_threshold_usd_per_mtok,"
                 ~ " cache_write_above_threshold_usd_per_mtok) is not null) or long_context_threshold_tokens <= 0",

@@ -69,6 +69,16 @@
         database=cache.database, schema=cache.schema, identifier=cache.identifier
     ) is not none -%}
     {%- set writes = flags.WHICH in ('run', 'build') -%}
+    {%- if cache_exists -%}
+        {#- a cache written by an older release of the project lacks a column: forget it -#}
+        {%- set cached_columns = adapter.get_columns_in_relation(cache) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'max_line_bytes' not in cached_columns or 'problems' not in cached_columns -%}
+            {%- if writes -%}
+                {%- do run_query('drop table ' ~ cache) -%}
+            {%- endif -%}
+            {%- set cache_exists = false -%}
+        {%- endif -%}
+    {%- endif -%}
     {%- if writes and not cache_exists -%}
         {%- do run_query(
             'create table if not exists ' ~ cache ~ ' (source_file varchar, file_size bigint,'

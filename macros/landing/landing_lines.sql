@@ -35,9 +35,11 @@
     {%- else %}
     {#-
         One scan per file so that line numbers are exact: row_number() over () follows the
-        reader's output order, which DuckDB keeps equal to the file's line order
-        (preserve_insertion_order). Each line is read whole as one VARCHAR: the delimiter is two
-        control characters that valid JSON can never contain unescaped, and quoting is off.
+        reader's output order, which is the file's line order because DuckDB runs a streaming
+        window on one thread, whatever preserve_insertion_order says (the profile turns it off
+        so that the files' scans run concurrently). Each line is read whole as one VARCHAR: the
+        delimiter is two control characters that valid JSON can never contain unescaped, and
+        quoting is off.
         Blank lines come back as NULL and keep their number. gzip is detected by extension.
         A file the check flagged (bytes that are not UTF-8, an over-long line, gzip under the
         wrong name, a damaged stream) is read by the plugin's fallback reader instead: same
@@ -59,7 +61,10 @@
         escape = '',
         header = false,
         auto_detect = false,
-        max_line_size = {{ var('max_line_bytes') }}
+        max_line_size = {{ var('max_line_bytes') }},
+        -- DuckDB's default buffer is 16x max_line_size (1 GiB per file scan at 64 MiB), and the
+        -- files are scanned concurrently: two lines' worth is enough and keeps memory bounded
+        buffer_size = {{ 2 * var('max_line_bytes') | int }}
     )
     {%- else %}
     -- {{ checked.problems }}: read through the fallback reader

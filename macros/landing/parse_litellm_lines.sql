@@ -70,7 +70,8 @@
             has_invalid_utf8,
             -- try(): a malformed line yields NULL instead of failing the whole build.
             case
-                when left(ltrim(raw_line), 1) = chr(123) then try(from_json(raw_line, '{{ payload_type | replace("\n", " ") }}'))
+                when starts_with(raw_line, chr(123)) or left(ltrim(raw_line), 1) = chr(123)
+                    then try(from_json(raw_line, '{{ payload_type | replace("\n", " ") }}'))
             end as payload
         from {{ lines }}
     ),
@@ -92,6 +93,16 @@
                     )
             end as request_tags
         from parsed
+    ),
+
+    keyed as (
+        select
+            *,
+            -- each tag's key (its text before the first ':'), found below by list_position
+            list_transform(
+                request_tags, lambda t: case when contains(t, ':') then split_part(t, ':', 1) end
+            ) as request_tag_keys
+        from typed
     )
 
     select
@@ -109,16 +120,12 @@
         payload.endtime as end_time_epoch,
         payload.trace_id as trace_id,
         payload.response_cost as response_cost,
-        coalesce(json_type(payload.prompt_tokens), 'NULL') <> 'NULL' as has_prompt_tokens,
-        coalesce(json_type(payload.completion_tokens), 'NULL') <> 'NULL' as has_completion_tokens,
-        case
-            when json_type(payload.prompt_tokens) in ('UBIGINT', 'BIGINT', 'DOUBLE')
-                then cast(payload.prompt_tokens as double)
-        end as prompt_tokens,
-        case
-            when json_type(payload.completion_tokens) in ('UBIGINT', 'BIGINT', 'DOUBLE')
-                then cast(payload.completion_tokens as double)
-        end as completion_tokens,
+        -- the fields' JSON text: present unless absent or null; a number when the text casts to
+        -- DOUBLE (a string keeps its quotes; true, false, objects and arrays do not cast)
+        coalesce(cast(payload.prompt_tokens as varchar), 'null') <> 'null' as has_prompt_tokens,
+        coalesce(cast(payload.completion_tokens as varchar), 'null') <> 'null' as has_completion_tokens,
+        try_cast(cast(payload.prompt_tokens as varchar) as double) as prompt_tokens,
+        try_cast(cast(payload.completion_tokens as varchar) as double) as completion_tokens,
         payload.metadata.usage_object.prompt_tokens_details.cached_tokens as cached_tokens,
         coalesce(
             payload.metadata.usage_object.cache_creation_input_tokens,
@@ -130,7 +137,7 @@
         len(request_tags) as request_tag_count,
         {%- for tag_key in ['feature', 'team', 'env', 'region', 'customer'] %}
         nullif(
-            substr(list_filter(request_tags, lambda t: starts_with(t, '{{ tag_key }}:'))[1], {{ tag_key | length + 2 }}),
+            substr(request_tags[list_position(request_tag_keys, '{{ tag_key }}')], {{ tag_key | length + 2 }}),
             ''
         ) as tag_{{ tag_key }},
         {%- endfor %}
@@ -144,5 +151,5 @@
         payload.metadata.user_api_key_alias as api_key_alias,
         payload.metadata.user_api_key_team_alias as api_key_team_alias,
         coalesce(payload.metadata.user_api_key_end_user_id, payload.end_user) as end_user_id
-    from typed
+    from keyed
 {% endmacro %}

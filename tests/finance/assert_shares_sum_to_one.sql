@@ -7,7 +7,7 @@ shares as (
     select
         'rpt_pnl_monthly' as mart,
         requested_month,
-        cast(null as varchar) as team,
+        cast(null as {{ dbt.type_string() }}) as team,
         sum(share_of_month_cost) as share_sum
     from {{ ref('rpt_pnl_monthly') }}
     group by requested_month

@@ -216,12 +216,18 @@ split as (
         -- a pool without tokens has no cost to split: each team keeps its own
         case
             when is_in_pool and pool_tokens > 0
-                then cast(pool_cost_usd * total_tokens / pool_tokens as {{ ai_finops.money_type() }})
+                then cast(
+                    {{ ai_finops.divide('pool_cost_usd * total_tokens', 'pool_tokens') }}
+                    as {{ ai_finops.money_type() }}
+                )
             else direct_cost_usd
         end as rounded_pool_share_usd,
         case
             when not is_adjustment and month_tokens > 0
-                then cast(month_cost_usd * total_tokens / month_tokens as {{ ai_finops.money_type() }})
+                then cast(
+                    {{ ai_finops.divide('month_cost_usd * total_tokens', 'month_tokens') }}
+                    as {{ ai_finops.money_type() }}
+                )
             else direct_cost_usd
         end as rounded_month_share_usd
     from pooled

@@ -201,7 +201,9 @@ shares as (
 rounded as (
     select
         *,
-        cast(amount_usd * weight / total_weight as {{ ai_finops.money_type() }}) as rounded_usd
+        cast(
+            {{ ai_finops.divide('amount_usd * weight', 'total_weight') }} as {{ ai_finops.money_type() }}
+        ) as rounded_usd
     from shares
 ),
 
@@ -215,7 +217,8 @@ final as (
         -- how
         allocation_basis,
         allocation_basis_applied,
-        cast(weight / total_weight as double) as allocation_share,
+        cast(weight as {{ ai_finops.double_type() }})
+        / cast(total_weight as {{ ai_finops.double_type() }}) as allocation_share,
 
         -- US dollars; the rounding remainder goes to the largest weight
         cast(

@@ -23,17 +23,11 @@
 {%- do hash_parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
 {%- endif -%}
 {%- endfor -%}
+{{ config(materialized='table') }}
 with
 
 unioned as (
     select * from {{ ref('int_llm_requests_unioned') }}
-),
-
-hashed as (
-    select
-        *,
-        {{ dbt.hash(dbt.concat(hash_parts)) }} as content_hash
-    from unioned
 ),
 
 ranked as (
@@ -47,7 +41,16 @@ ranked as (
                 line_number
         ) as delivery_rank,
         count(*) over (partition by request_id) as delivery_count
-    from hashed
+    from unioned
+),
+
+-- most requests are delivered once: only repeated ones are hashed and compared with each other
+repeated as (
+    select
+        *,
+        {{ dbt.hash(dbt.concat(hash_parts)) }} as content_hash
+    from ranked
+    where delivery_count > 1
 ),
 
 compared as (
@@ -58,7 +61,7 @@ compared as (
             over (partition by request_id) as kept_source_system,
         max(case when delivery_rank = 1 then content_hash end)
             over (partition by request_id) as kept_content_hash
-    from ranked
+    from repeated
 ),
 
 flagged as (
@@ -74,6 +77,18 @@ flagged as (
 ),
 
 deduplicated as (
+    select
+        {%- for column in ai_finops.canonical_request_columns() %}
+        {{ column }},
+        {%- endfor %}
+        delivery_count,
+        {{ dbt.hash(dbt.concat(hash_parts)) }} as content_hash,
+        0 as conflicting_delivery_count
+    from ranked
+    where delivery_count = 1
+
+    union all
+
     select
         {%- for column in ai_finops.canonical_request_columns() %}
         {{ column }},

@@ -133,5 +133,8 @@ final as (
 
 select
     *,
-    input_cost_usd + cache_read_cost_usd + cache_write_cost_usd + output_cost_usd as list_cost_usd
+    cast(
+        input_cost_usd + cache_read_cost_usd + cache_write_cost_usd + output_cost_usd
+        as {{ ai_finops.money_type() }}
+    ) as list_cost_usd
 from final

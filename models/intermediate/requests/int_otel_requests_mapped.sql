@@ -16,7 +16,7 @@
       seed azure_deployments maps the deployment to, so that it still prices. The deployment's
       region is the request's region when nothing else names one.
 #}
-with recursive
+with
 
 genai_spans as (
     select * from {{ ref('stg_otel__genai_spans') }}
@@ -53,60 +53,10 @@ requesting_spans as (
     from genai_spans
 ),
 
--- walk up the parent links; each step keeps what nearer ancestors already supplied
-ancestry as (
-    select
-        requesting_spans.trace_id,
-        requesting_spans.span_id,
-        1 as levels_up,
-        parent.parent_span_id as next_parent_span_id,
-        parent.span_feature as inherited_feature,
-        parent.span_customer_id as inherited_customer_id,
-        parent.span_environment as inherited_environment,
-        parent.span_region as inherited_region
-    from requesting_spans
-    inner join span_context as parent
-        on
-            requesting_spans.trace_id = parent.trace_id
-            and requesting_spans.parent_span_id = parent.span_id
-
-    union all
-
-    select
-        ancestry.trace_id,
-        ancestry.span_id,
-        ancestry.levels_up + 1 as levels_up,
-        parent.parent_span_id as next_parent_span_id,
-        coalesce(ancestry.inherited_feature, parent.span_feature) as inherited_feature,
-        coalesce(ancestry.inherited_customer_id, parent.span_customer_id) as inherited_customer_id,
-        coalesce(ancestry.inherited_environment, parent.span_environment) as inherited_environment,
-        coalesce(ancestry.inherited_region, parent.span_region) as inherited_region
-    from ancestry
-    inner join span_context as parent
-        on
-            ancestry.trace_id = parent.trace_id
-            and ancestry.next_parent_span_id = parent.span_id
-    where ancestry.levels_up < {{ var('otel_max_ancestor_depth') }}
-),
-
--- the last step of each walk holds the nearest ancestor's value of every key
-ranked_ancestry as (
-    select
-        *,
-        row_number() over (partition by trace_id, span_id order by levels_up desc) as step_rank
-    from ancestry
-),
-
+-- walk up the parent links: the nearest ancestor's value of every key (engine-specific: a
+-- recursive CTE where the engine has one, macros/engine/ancestry.sql)
 inherited_context as (
-    select
-        trace_id,
-        span_id,
-        inherited_feature,
-        inherited_customer_id,
-        inherited_environment,
-        inherited_region
-    from ranked_ancestry
-    where step_rank = 1
+    {{ ai_finops.otel_inherited_context('requesting_spans', 'span_context', var('otel_max_ancestor_depth')) }}
 ),
 
 final as (
@@ -166,8 +116,8 @@ final as (
             as metadata_customer_id,
 
         -- no API key in a trace: the calling service is the owner of record
-        cast(null as varchar) as api_key_alias,
-        cast(null as varchar) as api_key_team_alias,
+        cast(null as {{ dbt.type_string() }}) as api_key_alias,
+        cast(null as {{ dbt.type_string() }}) as api_key_team_alias,
         genai_spans.service_name,
         genai_spans.end_user_id
     from genai_spans

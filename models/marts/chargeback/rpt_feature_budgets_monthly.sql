@@ -122,9 +122,12 @@ burn as (
     select
         *,
         -- burn rate: spend to date over the days elapsed; forecast: that rate over the whole month
-        cast(spend_to_date_usd / days_elapsed as {{ ai_finops.money_type() }}) as daily_burn_rate_usd,
-        cast(spend_to_date_usd * days_in_month / days_elapsed as {{ ai_finops.money_type() }})
-            as forecast_month_end_usd
+        cast({{ ai_finops.divide('spend_to_date_usd', 'days_elapsed') }} as {{ ai_finops.money_type() }})
+            as daily_burn_rate_usd,
+        cast(
+            {{ ai_finops.divide('spend_to_date_usd * days_in_month', 'days_elapsed') }}
+            as {{ ai_finops.money_type() }}
+        ) as forecast_month_end_usd
     from forecast
 ),
 
@@ -148,8 +151,12 @@ final as (
         daily_burn_rate_usd,
         forecast_month_end_usd,
         cast(budget_usd - spend_to_date_usd as {{ ai_finops.money_type() }}) as remaining_usd,
-        cast(case when budget_usd > 0 then spend_to_date_usd / budget_usd end as double) as share_used,
-        cast(case when budget_usd > 0 then forecast_month_end_usd / budget_usd end as double) as forecast_share,
+        case
+            when budget_usd > 0 then {{ ai_finops.ratio('spend_to_date_usd', 'budget_usd') }}
+        end as share_used,
+        case
+            when budget_usd > 0 then {{ ai_finops.ratio('forecast_month_end_usd', 'budget_usd') }}
+        end as forecast_share,
 
         -- thresholds (seed) and status, most severe first
         cast(warning_at_pct as decimal(9, 4)) as warning_at_pct,

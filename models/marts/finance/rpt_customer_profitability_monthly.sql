@@ -49,8 +49,9 @@ final as (
         cast(features_used as bigint) as features_used,
         cast(ai_cost_usd as {{ ai_finops.money_type() }}) as ai_cost_usd,
         cast(revenue_usd as {{ ai_finops.money_type() }}) as revenue_usd,
-        cast(case when revenue_usd > 0 then ai_cost_usd / revenue_usd end as double)
-            as ai_cost_share_of_revenue,
+        case
+            when revenue_usd > 0 then {{ ai_finops.ratio('ai_cost_usd', 'revenue_usd') }}
+        end as ai_cost_share_of_revenue,
         cast(revenue_usd - ai_cost_usd as {{ ai_finops.money_type() }}) as margin_after_ai_cost_usd,
         ai_cost_usd > revenue_usd as costs_more_than_revenue,
         has_revenue_record

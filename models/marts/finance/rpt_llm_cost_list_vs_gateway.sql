@@ -44,12 +44,12 @@ final as (
         cast(compared_requests as bigint) as compared_requests,
         cast(list_cost_of_compared_usd - gateway_cost_of_compared_usd as {{ ai_finops.money_type() }})
             as variance_usd,
-        cast(
-            case
-                when gateway_cost_of_compared_usd <> 0
-                    then (list_cost_of_compared_usd - gateway_cost_of_compared_usd) / gateway_cost_of_compared_usd
-            end as double
-        ) as variance_ratio
+        case
+            when gateway_cost_of_compared_usd <> 0
+                then {{ ai_finops.ratio(
+                    'list_cost_of_compared_usd - gateway_cost_of_compared_usd', 'gateway_cost_of_compared_usd'
+                ) }}
+        end as variance_ratio
     from aggregated
 )
 

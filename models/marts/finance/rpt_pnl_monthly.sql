@@ -35,12 +35,12 @@ final as (
         cast(rolled_up.requests as bigint) as requests,
         cast(rolled_up.total_tokens as bigint) as total_tokens,
         cast(rolled_up.cost_usd as {{ ai_finops.money_type() }}) as cost_usd,
-        cast(
-            case
-                when sum(rolled_up.cost_usd) over (partition by rolled_up.requested_month) <> 0
-                    then rolled_up.cost_usd / sum(rolled_up.cost_usd) over (partition by rolled_up.requested_month)
-            end as double
-        ) as share_of_month_cost
+        case
+            when sum(rolled_up.cost_usd) over (partition by rolled_up.requested_month) <> 0
+                then {{ ai_finops.ratio(
+                    'rolled_up.cost_usd', 'sum(rolled_up.cost_usd) over (partition by rolled_up.requested_month)'
+                ) }}
+        end as share_of_month_cost
     from rolled_up
     left join cost_centers
         on rolled_up.cost_center = cost_centers.cost_center

@@ -34,8 +34,12 @@ final as (
         attribution_source,
         cast(requests as bigint) as requests,
         cast(cost_usd as {{ ai_finops.money_type() }}) as cost_usd,
-        cast(case when team_cost_usd <> 0 then cost_usd / team_cost_usd end as double) as share_of_team_cost,
-        cast(case when month_cost_usd <> 0 then cost_usd / month_cost_usd end as double) as share_of_month_cost
+        case
+            when team_cost_usd <> 0 then {{ ai_finops.ratio('cost_usd', 'team_cost_usd') }}
+        end as share_of_team_cost,
+        case
+            when month_cost_usd <> 0 then {{ ai_finops.ratio('cost_usd', 'month_cost_usd') }}
+        end as share_of_month_cost
     from with_totals
 )
 

@@ -43,12 +43,12 @@ final as (
         cast(requests as bigint) as requests,
         cast(total_tokens as bigint) as total_tokens,
         cast(cost_usd as {{ ai_finops.money_type() }}) as cost_usd,
-        cast(cost_per_request_mean_usd as double) as cost_per_request_mean_usd,
-        cast(cost_per_request_p50_usd as double) as cost_per_request_p50_usd,
-        cast(cost_per_request_p95_usd as double) as cost_per_request_p95_usd,
+        cast(cost_per_request_mean_usd as {{ ai_finops.double_type() }}) as cost_per_request_mean_usd,
+        cast(cost_per_request_p50_usd as {{ ai_finops.double_type() }}) as cost_per_request_p50_usd,
+        cast(cost_per_request_p95_usd as {{ ai_finops.double_type() }}) as cost_per_request_p95_usd,
         cast(active_customers as bigint) as active_customers,
         cast(
-            case when active_customers > 0 then cost_usd / active_customers end as double
+            case when active_customers > 0 then cost_usd / active_customers end as {{ ai_finops.double_type() }}
         ) as cost_per_active_customer_usd,
         -- month-over-month: only against the calendar month just before, never an older one
         cast(
@@ -60,8 +60,8 @@ final as (
         cast(
             case
                 when previous_month = {{ dbt.dateadd('month', -1, 'requested_month') }} and previous_cost_usd <> 0
-                    then (cost_usd - previous_cost_usd) / previous_cost_usd
-            end as double
+                    then cast(cost_usd - previous_cost_usd as {{ ai_finops.double_type() }}) / previous_cost_usd
+            end as {{ ai_finops.double_type() }}
         ) as cost_change_ratio
     from with_previous
 )

@@ -100,7 +100,7 @@ classified as (
         *,
         -- The first failing rule names the line's quarantine reason; NULL means a valid request.
         case
-            when raw_line is null or trim(raw_line) = '' then 'blank_line'
+            when raw_line is null or (not is_json_object and trim(raw_line) = '') then 'blank_line'
             when not is_json_object then 'invalid_json'
             when request_id is null then 'missing_id'
             -- bytes that were not UTF-8 were replaced by U+FFFD when the file was read: harmless
@@ -108,9 +108,9 @@ classified as (
             when
                 has_invalid_utf8
                 and (
-                    request_id like '%' || chr(65533) || '%'
-                    or provider like '%' || chr(65533) || '%'
-                    or model like '%' || chr(65533) || '%'
+                    request_id like '%' || {{ ai_finops.replacement_character() }} || '%'
+                    or provider like '%' || {{ ai_finops.replacement_character() }} || '%'
+                    or model like '%' || {{ ai_finops.replacement_character() }} || '%'
                 )
                 then 'invalid_utf8'
             when start_time_seconds is null then 'unparseable_time'
@@ -120,8 +120,8 @@ classified as (
             -- present but not a number (a string, true, an object) or not a whole number
             when
                 prompt_tokens_number is null or completion_tokens_number is null
-                or prompt_tokens_number <> floor(prompt_tokens_number)
-                or completion_tokens_number <> floor(completion_tokens_number)
+                or prompt_tokens_number <> {{ ai_finops.floor_double('prompt_tokens_number') }}
+                or completion_tokens_number <> {{ ai_finops.floor_double('completion_tokens_number') }}
                 then 'wrong_type'
             when
                 prompt_tokens_number < 0 or completion_tokens_number < 0 or cached_tokens < 0
@@ -200,7 +200,7 @@ final as (
         metadata_customer_id,
         api_key_alias,
         api_key_team_alias,
-        cast(null as varchar) as service_name,
+        cast(null as {{ dbt.type_string() }}) as service_name,
         end_user_id
     from classified
 )

@@ -194,10 +194,10 @@ classified as (
             when
                 has_invalid_utf8
                 and (
-                    coalesce(response_id, '') like '%' || chr(65533) || '%'
-                    or coalesce(span_id, '') like '%' || chr(65533) || '%'
-                    or provider like '%' || chr(65533) || '%'
-                    or unprefixed_model like '%' || chr(65533) || '%'
+                    coalesce(response_id, '') like '%' || {{ ai_finops.replacement_character() }} || '%'
+                    or coalesce(span_id, '') like '%' || {{ ai_finops.replacement_character() }} || '%'
+                    or provider like '%' || {{ ai_finops.replacement_character() }} || '%'
+                    or unprefixed_model like '%' || {{ ai_finops.replacement_character() }} || '%'
                 )
                 then 'invalid_utf8'
             when
