@@ -13,13 +13,15 @@ export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup demo build validate test lint lint-sql lint-py pytest lock clean bench bench-quick
+.PHONY: help setup demo build validate test lint lint-sql lint-py pytest lock clean bench bench-quick test-postgres test-spark
 
 help:
 	@echo "make demo   - set up and build the bundled sample, print the summary"
 	@echo "make test   - set up, lint, dbt build (all data and unit tests), pytest"
 	@echo "make build  - dbt build against AI_FINOPS_RAW_DIR (default: the bundled sample)"
 	@echo "make validate - landing gate (great-expectations) on AI_FINOPS_RAW_DIR; report in reports/"
+	@echo "make test-postgres - build on a throwaway PostgreSQL server, compare every mart total with DuckDB"
+	@echo "make test-spark    - build on a local Apache Spark (pyspark), compare every mart total with DuckDB"
 	@echo "make lock   - re-pin requirements.lock from requirements.in"
 	@echo "make bench  - benchmark 1M and 10M requests (about an hour on 2 idle cores); writes BENCHMARKS.md"
 
