@@ -23,6 +23,7 @@
 {%- do hash_parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
 {%- endif -%}
 {%- endfor -%}
+{%- set content_hash = dbt.hash(dbt.concat(hash_parts)) -%}
 {{ config(materialized='table') }}
 with
 
@@ -48,7 +49,7 @@ ranked as (
 repeated as (
     select
         *,
-        {{ dbt.hash(dbt.concat(hash_parts)) }} as content_hash
+        {{ content_hash }} as content_hash
     from ranked
     where delivery_count > 1
 ),
@@ -82,7 +83,7 @@ deduplicated as (
         {{ column }},
         {%- endfor %}
         delivery_count,
-        {{ dbt.hash(dbt.concat(hash_parts)) }} as content_hash,
+        {{ content_hash }} as content_hash,
         0 as conflicting_delivery_count
     from ranked
     where delivery_count = 1
