@@ -3,7 +3,7 @@
 The project reads each landing file with DuckDB's ``read_csv`` (one VARCHAR per line), which is
 fast but raises, failing the whole build, on a file that holds bytes that are not UTF-8, a line
 longer than ``max_line_bytes``, a ``.gz`` name over plain text or a truncated gzip stream.
-This module gives the build two SQL functions, registered on dbt's DuckDB connection by the
+This module gives the build these SQL functions, registered on dbt's DuckDB connection by the
 plugin entry in ``profiles.yml``:
 
 ``ai_finops_landing_file_check(path, max_line_bytes) -> VARCHAR``
@@ -18,6 +18,16 @@ plugin entry in ``profiles.yml``:
     reader numbers them, with invalid bytes replaced by U+FFFD and the line flagged, so that
     nothing is lost and staging decides what the line is.
 
+``ai_finops_landing_file_inspect(path, max_line_bytes, prefix_bytes) -> STRUCT(...)``
+    What the landing ledger records of a file it has not seen in this state: the problems
+    above (``problems``), a content fingerprint of the whole file (``fingerprint``) and of its
+    first ``prefix_bytes`` bytes (``prefix_fingerprint``: the size the ledger last recorded, so
+    that a file that grew by an appended tail is told apart from one whose earlier bytes were
+    rewritten). Fingerprints are BLAKE2b-128 of the raw bytes, in hex.
+``ai_finops_decode_lossy(content BLOB) -> VARCHAR``
+    The text of a one-object landing file whose bytes are not all UTF-8, invalid bytes
+    replaced by U+FFFD (the object reader's fallback; the row is flagged).
+
 ``validate.py`` (the landing gate) uses the same two functions directly, so the gate and the
 build agree on what a line is. Nothing here writes, moves or deletes a landing file.
 """
@@ -27,6 +37,7 @@ from __future__ import annotations
 import atexit
 import codecs
 import contextlib
+import hashlib
 import zlib
 from collections.abc import Iterator
 
@@ -34,6 +45,7 @@ CHUNK_BYTES = 16 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 LINE_STRUCT = {"line_number": "BIGINT", "raw_line": "VARCHAR", "has_invalid_utf8": "BOOLEAN"}
+INSPECT_STRUCT = {"problems": "VARCHAR", "fingerprint": "VARCHAR", "prefix_fingerprint": "VARCHAR"}
 
 
 def _is_gzip_name(path: str) -> bool:
@@ -108,6 +120,41 @@ def check_landing_file(path: str, max_line_bytes: int) -> str:
     return ",".join(dict.fromkeys(problems))
 
 
+def fingerprints(path: str, prefix_bytes: int) -> tuple[str, str]:
+    """BLAKE2b-128 hex digests of the whole file and of its first ``prefix_bytes`` bytes."""
+    whole = hashlib.blake2b(digest_size=16)
+    prefix = None
+    done = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            if prefix is None and prefix_bytes <= done + len(chunk):
+                head = whole.copy()
+                head.update(chunk[: max(prefix_bytes - done, 0)])
+                prefix = head.hexdigest()
+            whole.update(chunk)
+            done += len(chunk)
+    digest = whole.hexdigest()
+    # a prefix longer than the file: the file shrank, and no prefix of it can match
+    return digest, (prefix if prefix is not None else "")
+
+
+def inspect_landing_file(path: str, max_line_bytes: int, prefix_bytes: int) -> dict:
+    """The ledger's look at a file: reader problems and content fingerprints."""
+    try:
+        whole, prefix = fingerprints(path, prefix_bytes or 0)
+        # max_line_bytes 0: a one-object file, which no line reader reads
+        problems = check_landing_file(path, max_line_bytes) if max_line_bytes > 0 else ""
+    except OSError as exc:  # gone or unreadable between the listing and this look
+        return {"problems": f"unreadable: {exc.strerror or exc}", "fingerprint": None,
+                "prefix_fingerprint": None}
+    return {"problems": problems, "fingerprint": whole, "prefix_fingerprint": prefix}
+
+
+def decode_lossy(content: bytes) -> str:
+    """``content`` as text, bytes that are not UTF-8 replaced by U+FFFD."""
+    return bytes(content).decode("utf-8", errors="replace")
+
+
 def iter_landing_lines(path: str) -> Iterator[tuple[int, str | None, bool]]:
     """``(line_number, raw_line, has_invalid_utf8)`` for every physical line of ``path``.
 
@@ -151,7 +198,7 @@ def read_landing_lines(path: str) -> list[dict]:
 
 
 def register_functions(conn) -> None:
-    """Register the two landing functions on a DuckDB connection."""
+    """Register the landing functions on a DuckDB connection."""
     import duckdb
 
     conn.create_function(
@@ -162,6 +209,13 @@ def register_functions(conn) -> None:
         "ai_finops_landing_file_lines", read_landing_lines, ["VARCHAR"],
         duckdb.list_type(duckdb.struct_type(LINE_STRUCT)),
         side_effects=True,
+    )
+    conn.create_function(
+        "ai_finops_landing_file_inspect", inspect_landing_file, ["VARCHAR", "BIGINT", "BIGINT"],
+        duckdb.struct_type(INSPECT_STRUCT), side_effects=True,
+    )
+    conn.create_function(
+        "ai_finops_decode_lossy", decode_lossy, ["BLOB"], "VARCHAR", side_effects=False,
     )
 
 

@@ -1,26 +1,33 @@
-"""Load the landing files' raw lines into a warehouse that cannot read local files (Postgres, Spark).
+"""Land the landing folder into a warehouse that cannot read local files (Postgres, Spark).
 
 Usage::
 
     python -m ai_finops.load_raw --engine postgres [--raw-dir DIR] [--source litellm --source otel]
     python -m ai_finops.load_raw --engine spark    [--raw-dir DIR]
 
-On DuckDB the project reads ``<raw_dir>/<source>/**/*.jsonl[.gz]`` itself (macro
-``landing_lines``). PostgreSQL and Spark read the dbt sources ``litellm.raw_lines`` and
-``otel.raw_lines`` instead (``models/staging/*/_*__sources.yml``; a source's schema is its
-name), which this loader fills with one row per physical line of every landing file::
+On DuckDB the build lists and reads ``<raw_dir>/<source>/`` itself (model ``stg_landing__ledger``,
+macro ``landing_lines``). PostgreSQL and Spark cannot read local files from SQL, so this loader
+keeps the same landing ledger for them, with the same rules, and the build reads what it landed:
 
+``landing.landed_files``  one row per state of a landing file the loader found (the dbt source
+    ``landing.landed_files``): ledger_seq, source_system, source_file, layout, file_size,
+    modified_at, fingerprint, outcome (loaded / appended / touched / shrunk / rewritten /
+    skipped / unreadable), problems, lines_total (lines read from the file so far).
+``<source>.raw_lines``  the lines of what was loaded or appended, each with its ledger entry::
+
+    ledger_seq        bigint   the landed_files entry that brought the line
     source_file       text     the path as the DuckDB build names it: <raw_dir>/<source>/<relative>
     line_number       bigint   1-based, numbered as DuckDB's reader numbers lines
     raw_line          text     the line, unparsed; NULL for a blank line
     has_invalid_utf8  boolean  bytes that were not UTF-8 were replaced by U+FFFD
 
-Lines are split, numbered and decoded by the same reader the DuckDB build falls back to
-(``duckdb_plugin.iter_landing_lines``), so the engines agree on what a line is. A NUL character,
-which a PostgreSQL text value cannot hold, is replaced by U+FFFD and the line flagged too.
-
-Each run replaces the tables' contents with the landing folder as it is now (one transaction
-per source on PostgreSQL), as a DuckDB build sees the folder as it is when it runs.
+A run lands only what is new: files it has not seen, and the new lines of a line file that grew
+while keeping its earlier bytes. A file that shrank or was rewritten is recorded and reported,
+not read again; a file no reader recognises (var ``landing_layouts`` in dbt_project.yml, read
+here too) is recorded as skipped. Nothing is deleted: a file removed from the folder keeps what
+was landed from it. Lines are split, numbered and decoded by the reader the DuckDB build falls
+back to (``duckdb_plugin.iter_landing_lines``), so the engines agree on what a line is. A NUL
+character, which a PostgreSQL text value cannot hold, is replaced by U+FFFD and the line flagged.
 
 Connections use the settings of the ``postgres`` and ``spark`` outputs of ``profiles.yml``
 (the same environment variables, with the same loopback defaults).
@@ -29,38 +36,162 @@ Connections use the settings of the ``postgres`` and ``spark`` outputs of ``prof
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from ai_finops.duckdb_plugin import iter_landing_lines
+import yaml
 
+from ai_finops.duckdb_plugin import decode_lossy, fingerprints, iter_landing_lines
+
+ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("litellm", "otel")
 TABLE = "raw_lines"
+LEDGER_SCHEMA = "landing"
+LEDGER_TABLE = "landed_files"
 REPLACEMENT = "\ufffd"
+READ_OUTCOMES = ("loaded", "appended", "touched")
+LEDGER_COLUMNS = ("ledger_seq", "source_system", "source_file", "layout", "file_size",
+                  "modified_at", "fingerprint", "outcome", "problems", "lines_total")
+
+
+def landing_layouts() -> dict[str, dict[str, str]]:
+    """var landing_layouts of dbt_project.yml: source -> file-name ending -> layout."""
+    project = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"]["landing_layouts"]
+
+
+def layout_of(name: str, layouts: dict[str, str]) -> str:
+    """The layout of a file name: the longest matching ending wins, else ``unknown``."""
+    for suffix in sorted(layouts, key=len, reverse=True):
+        if name.endswith(suffix):
+            return layouts[suffix]
+    return "unknown"
+
+
+@dataclass
+class Entry:
+    """One landing-ledger row; ``lines_before`` is where an appended tail starts."""
+
+    ledger_seq: int
+    source_system: str
+    source_file: str
+    layout: str
+    file_size: int
+    modified_at: dt.datetime
+    fingerprint: str | None
+    outcome: str
+    lines_before: int = 0
+    lines_total: int = 0
+
+    def row(self) -> tuple:
+        return (self.ledger_seq, self.source_system, self.source_file, self.layout,
+                self.file_size, self.modified_at, self.fingerprint, self.outcome, "",
+                self.lines_total)
 
 
 def landing_files(raw_dir: str, source: str) -> list[str]:
-    """The landing files of one source, sorted, named as the DuckDB build names them."""
+    """Every file below a source's folder, sorted, named as the DuckDB build names them."""
     base = Path(raw_dir) / source
     if not base.is_dir():
         return []
-    found = [
-        p for p in base.rglob("*.jsonl*")
-        if p.is_file() and (p.name.endswith(".jsonl") or p.name.endswith(".jsonl.gz"))
-    ]
     # DuckDB's glob returns '<raw_dir>/<source>/<relative path>' as the pattern spells the folder
-    return sorted(f"{raw_dir.rstrip('/')}/{source}/{p.relative_to(base).as_posix()}" for p in found)
+    return sorted(f"{raw_dir.rstrip('/')}/{source}/{p.relative_to(base).as_posix()}"
+                  for p in base.rglob("*") if p.is_file())
+
+
+def plan(raw_dir: str, sources: tuple[str, ...], history: list[dict]) -> list[Entry]:
+    """The ledger entries a run adds: the rules of macro duckdb__landing_ledger_new_entries."""
+    layouts = landing_layouts()
+    latest: dict[tuple[str, str], dict] = {}
+    latest_read: dict[tuple[str, str], dict] = {}
+    for row in sorted(history, key=lambda r: r["ledger_seq"]):
+        key = (row["source_system"], row["source_file"])
+        latest[key] = row
+        if row["outcome"] in READ_OUTCOMES:
+            latest_read[key] = row
+    found = []
+    for source in sources:
+        for path in landing_files(raw_dir, source):
+            stat = os.stat(path)
+            # seconds, as DuckDB's file listing reports modification times
+            modified = dt.datetime.fromtimestamp(int(stat.st_mtime), tz=dt.UTC)
+            before = latest.get((source, path))
+            if before and before["file_size"] == stat.st_size and \
+                    _utc(before["modified_at"]) == modified:
+                continue
+            found.append((modified, source, path, stat.st_size))
+    next_seq = max((r["ledger_seq"] for r in history), default=0)
+    entries = []
+    for modified, source, path, size in sorted(found):
+        layout = layout_of(path, layouts[source])
+        read = latest_read.get((source, path))
+        fingerprint = None
+        if layout == "unknown":
+            outcome = "skipped"
+        else:
+            try:
+                fingerprint, prefix = fingerprints(path, read["file_size"] if read else 0)
+            except OSError:
+                outcome = "unreadable"
+            else:
+                if read is None:
+                    outcome = "loaded"
+                elif prefix == read["fingerprint"] and size == read["file_size"]:
+                    outcome = "touched"
+                elif layout == "object":
+                    outcome = "rewritten"
+                elif size < read["file_size"]:
+                    outcome = "shrunk"
+                elif prefix == read["fingerprint"]:
+                    outcome = "appended"
+                else:
+                    outcome = "rewritten"
+        next_seq += 1
+        lines_before = (read or {}).get("lines_total") or 0
+        entries.append(Entry(next_seq, source, path, layout, size, modified, fingerprint,
+                             outcome, lines_before,
+                             lines_before if outcome in READ_OUTCOMES else (read or {}).get(
+                                 "lines_total") or 0))
+    return entries
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def entry_lines(entry: Entry) -> Iterator[tuple[int, str, int, str | None, bool]]:
+    """(ledger_seq, source_file, line_number, raw_line, has_invalid_utf8) of what an entry
+    brings: a new file's every line or object, a grown file's new lines; counts lines_total."""
+    if entry.outcome not in ("loaded", "appended"):
+        return
+    if entry.layout == "object":
+        content = Path(entry.source_file).read_bytes()
+        try:
+            text, bad = content.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, bad = decode_lossy(content), True
+        rows = [(1, text.removeprefix("\ufeff") or None, bad)]
+    else:
+        rows = iter_landing_lines(entry.source_file)
+    for number, text, bad in rows:
+        entry.lines_total = max(entry.lines_total, number)
+        if number <= entry.lines_before:
+            continue
+        if text is not None and "\x00" in text:
+            text, bad = text.replace("\x00", REPLACEMENT), True
+        yield entry.ledger_seq, entry.source_file, number, text, bad
 
 
 def iter_rows(raw_dir: str, source: str) -> Iterator[tuple[str, int, str | None, bool]]:
-    """(source_file, line_number, raw_line, has_invalid_utf8) for every line of a source."""
-    for path in landing_files(raw_dir, source):
-        for number, text, bad in iter_landing_lines(path):
-            if text is not None and "\x00" in text:
-                text, bad = text.replace("\x00", REPLACEMENT), True
+    """(source_file, line_number, raw_line, has_invalid_utf8) of every line a first landing of
+    a source's folder brings (the rows the engines' builds parse)."""
+    for entry in plan(raw_dir, (source,), []):
+        for _, path, number, text, bad in entry_lines(entry):
             yield path, number, text, bad
 
 
@@ -118,27 +249,49 @@ class _CopyStream(io.TextIOBase):
 
 def load_postgres(raw_dir: str, sources: tuple[str, ...]) -> dict[str, int]:
     import psycopg2
+    import psycopg2.extras
 
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {source: 0 for source in sources}
     with psycopg2.connect(**postgres_settings()) as conn:
         conn.set_client_encoding("UTF8")
-        for source in sources:
-            with conn.cursor() as cur:
+        with conn.cursor() as cur:
+            cur.execute(f'create schema if not exists "{LEDGER_SCHEMA}"')
+            cur.execute(
+                f'create table if not exists "{LEDGER_SCHEMA}".{LEDGER_TABLE} ('
+                " ledger_seq bigint primary key, source_system text not null,"
+                " source_file text not null, layout text not null, file_size bigint not null,"
+                " modified_at timestamp not null, fingerprint text, outcome text not null,"
+                " problems text not null default '', lines_total bigint not null default 0)"
+            )
+            for source in sources:
                 cur.execute(f'create schema if not exists "{source}"')
                 cur.execute(
                     f'create table if not exists "{source}".{TABLE} ('
-                    " source_file text not null, line_number bigint not null, raw_line text,"
+                    " ledger_seq bigint not null, source_file text not null,"
+                    " line_number bigint not null, raw_line text,"
                     " has_invalid_utf8 boolean not null default false)"
                 )
-                cur.execute(f'truncate table "{source}".{TABLE}')
-                stream = _CopyStream(iter_rows(raw_dir, source))
+            cur.execute(f'select {", ".join(LEDGER_COLUMNS)} from "{LEDGER_SCHEMA}".{LEDGER_TABLE}')
+            history = [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+            entries = plan(raw_dir, sources, history)
+            # lines first (they count lines_total), then the ledger rows: one transaction
+            for source in sources:
+                stream = _CopyStream(
+                    line for entry in entries if entry.source_system == source
+                    for line in entry_lines(entry)
+                )
                 cur.copy_expert(
-                    f'copy "{source}".{TABLE} (source_file, line_number, raw_line, has_invalid_utf8)'
-                    " from stdin with (format text)",
+                    f'copy "{source}".{TABLE} (ledger_seq, source_file, line_number, raw_line,'
+                    " has_invalid_utf8) from stdin with (format text)",
                     stream,
                 )
                 counts[source] = stream.count
-            conn.commit()
+            psycopg2.extras.execute_values(
+                cur,
+                f'insert into "{LEDGER_SCHEMA}".{LEDGER_TABLE} ({", ".join(LEDGER_COLUMNS)}) values %s',
+                [e.row()[:5] + (e.row()[5].replace(tzinfo=None),) + e.row()[6:] for e in entries],
+            )
+        conn.commit()
     return counts
 
 
@@ -178,25 +331,55 @@ def spark_settings() -> dict[str, str]:
 
 
 def load_spark(raw_dir: str, sources: tuple[str, ...]) -> dict[str, int]:
-    from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType
+    from pyspark.sql.types import (
+        BooleanType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+        TimestampType,
+    )
 
-    schema = StructType([
+    lines_schema = StructType([
+        StructField("ledger_seq", LongType(), False),
         StructField("source_file", StringType(), False),
         StructField("line_number", LongType(), False),
         StructField("raw_line", StringType(), True),
         StructField("has_invalid_utf8", BooleanType(), False),
     ])
+    ledger_schema = StructType([
+        StructField("ledger_seq", LongType(), False),
+        StructField("source_system", StringType(), False),
+        StructField("source_file", StringType(), False),
+        StructField("layout", StringType(), False),
+        StructField("file_size", LongType(), False),
+        StructField("modified_at", TimestampType(), False),
+        StructField("fingerprint", StringType(), True),
+        StructField("outcome", StringType(), False),
+        StructField("problems", StringType(), False),
+        StructField("lines_total", LongType(), False),
+    ])
     spark = spark_session()
     counts: dict[str, int] = {}
     try:
+        spark.sql(f"create database if not exists {LEDGER_SCHEMA}")
+        ledger = f"{LEDGER_SCHEMA}.{LEDGER_TABLE}"
+        history = []
+        if spark.catalog.tableExists(ledger):
+            history = [row.asDict() for row in spark.table(ledger).collect()]
+        entries = plan(raw_dir, sources, history)
         for source in sources:
-            rows = list(iter_rows(raw_dir, source))
+            rows = [line for entry in entries if entry.source_system == source
+                    for line in entry_lines(entry)]
             spark.sql(f"create database if not exists {source}")
-            frame = spark.createDataFrame(rows, schema=schema)
-            frame.coalesce(1).write.mode("overwrite").format("parquet").saveAsTable(
-                f"{source}.{TABLE}"
-            )
+            frame = spark.createDataFrame(rows, schema=lines_schema)
+            frame.coalesce(1).write.mode("append").format("parquet").saveAsTable(f"{source}.{TABLE}")
             counts[source] = len(rows)
+        # the ledger last: a run that dies before this lands its files again, never half
+        ledger_rows = [e.row()[:5] + (e.row()[5].replace(tzinfo=None),) + e.row()[6:]
+                       for e in entries]
+        spark.createDataFrame(ledger_rows, schema=ledger_schema).coalesce(1).write.mode(
+            "append").format("parquet").saveAsTable(ledger)
     finally:
         spark.stop()
     return counts
@@ -218,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     load = load_postgres if args.engine == "postgres" else load_spark
     counts = load(args.raw_dir, sources)
     for source, count in counts.items():
-        print(f"{args.engine}: {source}.{TABLE} <- {count} lines from {args.raw_dir}/{source}/")
+        print(f"{args.engine}: {source}.{TABLE} <- {count} new lines from {args.raw_dir}/{source}/")
     return 0
 
 

@@ -164,18 +164,19 @@ def summarise(con: duckdb.DuckDBPyConnection) -> str:
     if _exists(con, "rpt_pnl_monthly"):
         pnl = con.execute(
             """
-            select strftime(requested_month, '%Y-%m'), pnl_category, sum(cost_usd),
+            select strftime(booked_month, '%Y-%m'), pnl_category, sum(cost_usd),
                    sum(share_of_month_cost)
             from rpt_pnl_monthly group by 1, 2 order by 1, 3 desc
             """
         ).fetchall()
         parts.append(
-            "P&L split of AI spend (US dollars, share of the month)\n"
+            "P&L split of AI spend by month booked (US dollars, share of the month; a closed "
+            "month as it closed, later changes in the first open month)\n"
             + _table(["month", "P&L category", "cost", "share"], pnl, "llrr")
         )
         usage = con.execute(
             """
-            select strftime(requested_month, '%Y-%m'), usage_type, environment, sum(cost_usd),
+            select strftime(booked_month, '%Y-%m'), usage_type, environment, sum(cost_usd),
                    sum(share_of_month_cost)
             from rpt_pnl_monthly group by 1, 2, 3 order by 1, 4 desc
             """

@@ -1,10 +1,10 @@
 -- How much of the AI bill is internal tooling or R&D rather than product, per month, and how
 -- much of it is still unattributed?
 select
-    requested_month,
+    booked_month,
     usage_type,
     sum(cost_usd) as cost_usd,
-    sum(cost_usd) / sum(sum(cost_usd)) over (partition by requested_month) as share_of_month
+    sum(cost_usd) / sum(sum(cost_usd)) over (partition by booked_month) as share_of_month
 from {{ ref('rpt_pnl_monthly') }}
-group by requested_month, usage_type
-order by requested_month asc, cost_usd desc
+group by booked_month, usage_type
+order by booked_month asc, cost_usd desc

@@ -16,9 +16,12 @@ Scenarios, per size N (requests over ``--days`` days, one landing file per day):
 ``baseline``        ``bench/baseline.py``: the core work in one DuckDB statement (JSON reader),
                     and ``baseline_lines`` (the same with the project's line reader).
 ``incremental``     one more day's file (N/days requests) lands; ``dbt build`` again (models).
-``reprice``         a price in a copy of ``seeds/model_prices.csv`` changes; the minimal
-                    selection ``dbt build --select model_prices+ --full-refresh`` (models and the
-                    seed, no tests) re-prices every request and rebuilds what depends on it.
+``reprice``         a back-dated price edit in a copy of ``seeds/model_prices.csv``; a plain
+                    ``dbt build`` (models and seeds, no tests) re-values every open month, checked
+                    against the baseline re-run on the edited seed (every day x feature equal).
+``objects``         one busy day of LiteLLM's S3 logger default layout: 100,000 one-object
+                    ``.json`` files landed (ledger, reader and parser nodes of a ``dbt run`` on a
+                    fresh warehouse) against a hand-written ``read_json`` over the same glob.
 ``priced_model``    ``int_llm_requests_priced`` materialised by DuckDB directly (no dbt): the
                     project's pricing rate, for the comparison with LiteLLM.
 
@@ -36,6 +39,7 @@ Usage::
 
     python bench/bench.py [--sizes 1000000,10000000] [--days 30] [--seed 42]
         [--skip-tests] [--skip-litellm] [--skip-profile] [--litellm-sample 100000]
+        [--objects 100000 | --skip-objects]
         [--report BENCHMARKS.md | --no-report] [--project COPY] [--duckdb-settings k=v,...]
 """
 
@@ -428,6 +432,63 @@ def run_litellm(out: Path, raw: Path, sample: int, version: str) -> dict:
 
 # --- one size ----------------------------------------------------------------------------------
 
+OBJECT_COLUMNS = (
+    "{'id': 'VARCHAR', 'call_type': 'VARCHAR', 'status': 'VARCHAR', "
+    "'custom_llm_provider': 'VARCHAR', 'model': 'VARCHAR', 'startTime': 'DOUBLE', "
+    "'endTime': 'DOUBLE', 'response_cost': 'DOUBLE', 'prompt_tokens': 'BIGINT', "
+    "'completion_tokens': 'BIGINT', 'request_tags': 'VARCHAR[]', 'metadata': 'JSON'}"
+)
+
+
+def ensure_objects(out: Path, count: int, seed: int) -> tuple[Path, int]:
+    """One day of the S3 logger's default layout: `count` one-object .json files (no trailing
+    newline), written from a generated day of requests, reused while its marker matches."""
+    folder = out / "data" / f"objects{count}-seed{seed}"
+    marker = folder / "done.json"
+    if marker.exists() and json.loads(marker.read_text()).get("count") == count:
+        return folder, json.loads(marker.read_text())["written"]
+    source = ensure_data(out, count, 1, seed, START)
+    if folder.exists():
+        shutil.rmtree(folder)
+    day = folder / "landing" / "litellm" / "litellm-logs" / START.isoformat()
+    day.mkdir(parents=True)
+    written = 0
+    for path in sorted(Path(source["folder"]).rglob("*.jsonl")):
+        with open(path) as fh:
+            for line in fh:
+                record = json.loads(line)
+                stamp = dt.datetime.fromtimestamp(record["startTime"], tz=dt.UTC)
+                name = f"time-{stamp:%H-%M-%S-%f}_{record['id']}-{written}.json"
+                (day / name).write_text(line.rstrip("\n"))
+                written += 1
+    marker.write_text(json.dumps({"count": count, "written": written}))
+    return folder, written
+
+
+def bench_objects(args: argparse.Namespace, project: Path, out: Path, work: Path) -> dict:
+    """Landing `--objects` one-object files: the project vs a hand-written read_json."""
+    count = args.objects
+    log(f"objects: {count:,} one-object .json files (S3 logger default layout)")
+    folder, written = ensure_objects(out, count, args.seed + 2)
+    landing = folder / "landing"
+    glob = f"{landing}/litellm/**/*.json"
+    script = (
+        "import duckdb, sys; con = duckdb.connect(); "
+        f"print(con.execute(\"select count(*) from (select * from read_json('{glob}', "
+        f"format='newline_delimited', columns={OBJECT_COLUMNS}))\").fetchone()[0])"
+    )
+    res: dict = {"files": written}
+    res["read_json"] = run_timed([PY, "-c", script], log_file=work / "logs" / "objects_read_json.out")
+    owork = work / "objects"
+    odbt = Dbt(project, landing, owork / "warehouse.duckdb", owork)
+    landing_nodes = ["stg_landing__ledger", "base_litellm__raw_lines", "stg_litellm__log_lines"]
+    res["project"] = odbt.run("objects", ["run", "--select", *landing_nodes])
+    res["project"]["node_seconds"] = round(sum(
+        node["seconds"] for node in res["project"].get("nodes", [])), 2)
+    res["lines_parsed"] = odbt.query("select count(*) from stg_litellm__log_lines")[0][0]
+    return res
+
+
 def bench_size(n: int, args: argparse.Namespace, project: Path, out: Path,
                profile_here: bool) -> dict:
     res: dict = {"requests": n, "days": args.days}
@@ -503,22 +564,31 @@ def bench_size(n: int, args: argparse.Namespace, project: Path, out: Path,
     res["incremental_ok"] = (res["after_incremental"]["requests"]
                              == data["requests"] + extra["requests"])
 
-    log(f"{n:,}: re-pricing after a price change (dbt build -s model_prices+ --full-refresh)")
+    log(f"{n:,}: a back-dated price edit, then a plain dbt build")
     seed_csv = project / "seeds" / "model_prices.csv"
     original = seed_csv.read_bytes()
     try:
         change = change_a_price(seed_csv)
         before = dbt.query("select sum(list_cost_usd) from fct_llm_requests")[0][0]
-        s["reprice"] = dbt.run("reprice", ["build", "--select", "model_prices+",
-                                           "--full-refresh", *MODELS_ONLY])
+        s["reprice"] = dbt.run("reprice", ["build", *MODELS_ONLY])
         after = dbt.query("select sum(list_cost_usd), count(*) from fct_llm_requests")[0]
         s["reprice"]["price_change"] = change
         s["reprice"]["list_cost_before_usd"] = float(before)
         s["reprice"]["list_cost_after_usd"] = float(after[0])
         s["reprice"]["requests"] = after[1]
         s["reprice"]["nodes_run"] = len(s["reprice"].get("nodes", []))
+        # every open month re-priced as a build from scratch on the edited seed would price it:
+        # the baseline, re-run on the edited seed, must agree on every day x feature
+        bdb = work / "reprice_baseline.duckdb"
+        run_timed([PY, str(BENCH / "baseline.py"), "--raw", str(landing), "--seeds",
+                   str(project / "seeds"), "--db", str(bdb), "--reader", "json"],
+                  log_file=work / "logs" / "reprice_baseline.out")
+        s["reprice"]["matches_baseline_on_edited_seed"] = compare_with_baseline(dbt, bdb)
     finally:
         seed_csv.write_bytes(original)
+
+    if not args.skip_objects and profile_here:
+        s["objects"] = bench_objects(args, project, out, work)
 
     log(f"{n:,}: the priced model alone, in DuckDB")
     s["priced_model"] = time_priced_model(warehouse, work / "priced_scratch.duckdb")
@@ -615,8 +685,19 @@ def render(results: dict) -> str:
             f"{lines_read + extra['lines']:,}",
             f"{(inc['seconds'] - startup) / full:.0%} of full beyond start-up{cpu_share}")
         rp = s["reprice"]
-        row("**re-price** (`-s model_prices+ --full-refresh`)", rp, f"{rp.get('requests', 0):,}",
-            "", f"{rp['seconds'] / full:.0%} of full build")
+        row("**re-price**: back-dated price edit, plain `dbt build`", rp,
+            f"{rp.get('requests', 0):,}", "",
+            f"{(rp['seconds'] - startup) / full:.0%} of full build beyond start-up")
+        ob = s.get("objects")
+        if ob:
+            row(f"{ob['files']:,} one-object `.json` files: hand-written `read_json`",
+                ob["read_json"], f"{ob['files']:,}", f"{ob['files']:,}", "1.0x")
+            pr = ob["project"]
+            row(f"{ob['files']:,} one-object `.json` files landed: ledger + reader + parser "
+                f"(node seconds {ob['project']['node_seconds']:.1f})", pr,
+                f"{ob['lines_parsed']:,}", f"{ob['files']:,}",
+                f"{pr['node_seconds'] / ob['read_json']['seconds']:.1f}x read_json (nodes); "
+                f"{pr['seconds'] / ob['read_json']['seconds']:.1f}x with dbt start-up")
         pm = s.get("priced_model")
         if pm:
             lines.append(f"| int_llm_requests_priced alone, DuckDB direct | {pm['requests']:,} | "
@@ -659,7 +740,7 @@ def render(results: dict) -> str:
                              f"{_ratio(pm['requests_per_second'] / lit['requests_per_second'])} |")
         lines.append("")
     # targets
-    lines += ["Targets (issue 8):", ""]
+    lines += ["Targets (issues 8 and 13):", ""]
     lines += ["| target | size | measured | met? |", "|---|---:|---|---|"]
     if not any(size["requests"] >= 10_000_000 for size in results["sizes"]):
         lines.append("| 10M full build <= 60 s | - | not measured in this run (no 10M size) | - |")
@@ -690,6 +771,19 @@ def render(results: dict) -> str:
                 f"{cpu['incremental']:.0f} s (limit {lim:.0f} s) | "
                 f"{'yes' if cpu['full_build'] <= 2 * cpu['baseline'] else 'no'}, "
                 f"{'yes' if cpu['incremental'] <= lim else 'no'} |")
+        rp = s["reprice"]
+        lines.append(f"| back-dated price edit by a plain build <= 15% of full build | {n:,} | "
+                     f"{rp['seconds']:.0f} s, {(rp['seconds'] - startup) / full:.0%} beyond "
+                     f"start-up; matches the baseline on the edited seed: "
+                     f"{rp.get('matches_baseline_on_edited_seed', {}).get('agrees')} | "
+                     f"{'yes' if rp['seconds'] - startup <= 0.15 * full else 'no'} |")
+        ob = s.get("objects")
+        if ob:
+            ratio = ob["project"]["node_seconds"] / ob["read_json"]["seconds"]
+            lines.append(f"| {ob['files']:,} one-object files landed <= 2x read_json | - | "
+                         f"{ratio:.1f}x ({ob['project']['node_seconds']:.0f} s in the landing "
+                         f"nodes vs {ob['read_json']['seconds']:.0f} s) | "
+                         f"{'yes' if ratio <= 2 else 'no'} |")
         lines.append(f"| peak RSS of a dbt run <= 4 GB | {n:,} | {_mb(peak)} | "
                      f"{'yes' if peak <= 4096 else 'no'} |")
     lines.append("")
@@ -802,6 +896,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--litellm-sample", type=int, default=100_000)
     p.add_argument("--litellm-version", default=LITELLM_VERSION)
     p.add_argument("--skip-profile", action="store_true")
+    p.add_argument("--objects", type=int, default=100_000,
+                   help="one-object .json files of the S3-layout landing scenario (default 100k)")
+    p.add_argument("--skip-objects", action="store_true")
     p.add_argument("--profile-repeat", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the warehouses under bench/out/run")
     p.add_argument("--project", type=Path, default=ROOT,

@@ -5,7 +5,7 @@
 #}
 {% macro canonical_request_columns() %}
     {{ return([
-        'request_id', 'source_system', 'source_file', 'line_number', 'trace_id',
+        'request_id', 'source_system', 'ledger_seq', 'source_file', 'line_number', 'trace_id',
         'requested_at', 'ended_at',
         'provider', 'model', 'call_type', 'status', 'service_tier',
         'is_usage_reported',

@@ -143,6 +143,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             {{ ai_finops.postgres__json_object_or_null('raw_line') }} as payload
         from {{ lines }}
     ),
@@ -176,6 +177,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             payload is not null as is_json_object,
             payload ->> 'id' as id,
             payload ->> 'call_type' as call_type,
@@ -331,6 +333,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             {{ ai_finops.postgres__json_object_or_null('raw_line') }} as payload
         from {{ lines }}
     ),
@@ -343,6 +346,7 @@
             parsed.line_number,
             parsed.raw_line,
             parsed.has_invalid_utf8,
+            parsed.ledger_seq,
             parsed.payload is not null as is_json_object,
             coalesce(jsonb_typeof(parsed.payload -> 'resourceSpans') = 'array', false) as is_export_request,
             entry.span_index,
@@ -382,6 +386,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             is_json_object,
             is_export_request,
             span_index,
@@ -412,19 +417,6 @@
     )
 
     select * from final
-{% endmacro %}
-
-{#
-    Landing lines: the loader's table, with its has_invalid_utf8 flag (the default reads
-    only the first three columns).
-#}
-{% macro postgres__landing_lines(source_relation, subdir) %}
-    select
-        source_file,
-        line_number,
-        raw_line,
-        has_invalid_utf8
-    from {{ source_relation }}
 {% endmacro %}
 
 {#

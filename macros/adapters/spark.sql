@@ -209,16 +209,6 @@
 
 {# ---------------------------------------------------------------- landing lines #}
 
-{# The loader's table, with its has_invalid_utf8 flag. #}
-{% macro spark__landing_lines(source_relation, subdir) %}
-    select
-        source_file,
-        line_number,
-        raw_line,
-        has_invalid_utf8
-    from {{ source_relation }}
-{% endmacro %}
-
 {#
     Spark's JSON reader is lenient where DuckDB is strict and strict where DuckDB is lenient, so
     every value is read as text and typed here (the rules of duckdb__parse_litellm_lines):
@@ -287,6 +277,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             from_json(raw_line, '{{ payload_type | replace("\n", " ") }}') as payload,
             -- token totals strictly as JSON numbers: "12" or true is not a count
             from_json(
@@ -330,6 +321,7 @@
         line_number,
         raw_line,
         has_invalid_utf8,
+        ledger_seq,
         is_valid_object as is_json_object,
         case when is_valid_object then payload.id end as id,
         case when is_valid_object then payload.call_type end as call_type,
@@ -462,6 +454,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             from_json(raw_line, 'resourceSpans string, _corrupt_record string') as payload
         from {{ lines }}
     ),
@@ -472,6 +465,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             {{ ai_finops.spark__is_json_object('raw_line', 'payload') }} as is_json_object,
             payload.resourceSpans as resource_spans_text
         from parsed
@@ -483,6 +477,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             is_json_object,
             case
                 when is_json_object then from_json(resource_spans_text, 'array<string>')
@@ -538,6 +533,7 @@
             line_level.line_number,
             line_level.raw_line,
             line_level.has_invalid_utf8,
+            line_level.ledger_seq,
             line_level.is_json_object,
             line_level.resource_spans is not null as is_export_request,
             spans.span_index,
@@ -558,6 +554,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             is_json_object,
             is_export_request,
             span_index,
@@ -587,6 +584,7 @@
         line_number,
         raw_line,
         has_invalid_utf8,
+        ledger_seq,
         is_json_object,
         is_export_request,
         span_index,

@@ -68,6 +68,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             -- try(): a malformed line yields NULL instead of failing the whole build.
             case
                 when starts_with(raw_line, chr(123)) or left(ltrim(raw_line), 1) = chr(123)
@@ -110,6 +111,7 @@
         line_number,
         raw_line,
         has_invalid_utf8,
+        ledger_seq,
         payload is not null as is_json_object,
         payload.id as id,
         payload.call_type as call_type,

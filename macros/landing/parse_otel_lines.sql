@@ -118,6 +118,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             -- try(): a malformed line yields NULL instead of failing the whole build.
             case
                 when left(ltrim(raw_line), 1) = chr(123) then try(from_json(raw_line, '{{ payload_type | replace("\n", " ") }}'))
@@ -131,6 +132,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             payload is not null as is_json_object,
             payload.resourcespans is not null as is_export_request,
             -- every span of the line, with its resource's attributes and its scope's name
@@ -153,6 +155,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             is_json_object,
             is_export_request,
             -- a line without spans keeps one row (entry and span_index NULL)
@@ -167,6 +170,7 @@
             line_number,
             raw_line,
             has_invalid_utf8,
+            ledger_seq,
             is_json_object,
             is_export_request,
             span_index,
@@ -196,6 +200,7 @@
         line_number,
         raw_line,
         has_invalid_utf8,
+        ledger_seq,
         is_json_object,
         is_export_request,
         span_index,

@@ -1,5 +1,6 @@
--- Rule: every request is counted exactly once in each roll-up, per month (a request with several
--- tags, or none, is one request). A row returned names a month and a mart whose count differs.
+-- Rule: every request is counted exactly once in each roll-up, per usage month (a request with
+-- several tags, or none, is one request; a mapping correction moves a request, -1 and +1, and a
+-- price correction counts 0). A row returned names a month and a mart whose count differs.
 with
 
 requests as (
@@ -12,6 +13,13 @@ requests as (
 
 marts as (
     select
+        'fct_llm_cost_entries' as mart,
+        requested_month,
+        sum(requests) as requests
+    from {{ ref('fct_llm_cost_entries') }}
+    group by requested_month
+    union all
+    select
         'fct_llm_cost_daily' as mart,
         requested_month,
         sum(requests) as requests
@@ -20,17 +28,10 @@ marts as (
     union all
     select
         'rpt_pnl_monthly' as mart,
-        requested_month,
+        usage_month as requested_month,
         sum(requests) as requests
     from {{ ref('rpt_pnl_monthly') }}
-    group by requested_month
-    union all
-    select
-        'rpt_feature_cost_to_serve_monthly' as mart,
-        requested_month,
-        sum(requests) as requests
-    from {{ ref('rpt_feature_cost_to_serve_monthly') }}
-    group by requested_month
+    group by usage_month
     union all
     select
         'rpt_attribution_coverage_monthly' as mart,

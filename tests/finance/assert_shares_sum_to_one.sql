@@ -1,4 +1,4 @@
--- Rule: shares are shares: per month the P&L rows' and the coverage rows' share_of_month_cost
+-- Rule: shares are shares: per (booked) month the P&L rows' and the coverage rows' share_of_month_cost
 -- each sum to 1, and per month and team the coverage rows' share_of_team_cost sums to 1
 -- (within 1e-9 for floating-point division). Months or teams without cost have no shares.
 with
@@ -6,11 +6,11 @@ with
 shares as (
     select
         'rpt_pnl_monthly' as mart,
-        requested_month,
+        booked_month as requested_month,
         cast(null as {{ dbt.type_string() }}) as team,
         sum(share_of_month_cost) as share_sum
     from {{ ref('rpt_pnl_monthly') }}
-    group by requested_month
+    group by booked_month
     having sum(cost_usd) <> 0
     union all
     select

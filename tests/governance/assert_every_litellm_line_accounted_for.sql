@@ -1,11 +1,23 @@
--- Rule: every physical line of the LiteLLM landing files ends somewhere: lines read (counted
--- from the files again, not from staging) = valid request lines + quarantined lines, and every
--- valid request id is in fct_llm_requests exactly once (re-deliveries included in one row).
+-- Rule: every physical line of the LiteLLM landing files ends somewhere, over the whole history:
+-- each file the ledger read has its lines stored once each, numbered 1..n without a gap (an
+-- appended tail continues the numbering), each stored line is a valid request line or a
+-- quarantined one, and every distinct valid request id is in fct_llm_requests exactly once.
 -- A row returned says which count does not tie out.
 with
 
-lines_read as (
-    select count(*) as n from {{ ref('base_litellm__raw_lines') }}
+lines as (
+    select * from {{ ref('stg_litellm__log_lines') }}
+),
+
+per_file as (
+    select
+        source_file,
+        count(*) as lines_stored,
+        count(distinct line_number) as distinct_lines,
+        min(line_number) as first_line,
+        max(line_number) as last_line
+    from lines
+    group by source_file
 ),
 
 request_lines as (
@@ -28,11 +40,16 @@ in_fact as (
 
 checks as (
     select
-        'lines read = request lines + quarantined lines' as check_name,
-        lines_read.n as expected,
+        'lines of ' || source_file || ' stored once each, numbered 1..n' as check_name,
+        last_line as expected,
+        case when first_line = 1 and distinct_lines = lines_stored then lines_stored else -1 end as actual
+    from per_file
+    union all
+    select
+        'lines stored = request lines + quarantined lines' as check_name,
+        (select count(*) from lines) as expected,
         request_lines.n + quarantined.n as actual
-    from lines_read
-    cross join request_lines
+    from request_lines
     cross join quarantined
     union all
     select

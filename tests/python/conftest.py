@@ -71,6 +71,14 @@ def table_hash(db_path: Path, table: str) -> str:
     return digest.hexdigest()
 
 
+def project_copy(dest: Path) -> Path:
+    """A copy of the project (no venv, warehouse, data or caches) whose seeds a test may edit."""
+    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(
+        ".venv", "target", "logs", "warehouse", ".git", "data", "reports", "bench",
+        "__pycache__", ".pytest_cache", ".ruff_cache"))
+    return dest
+
+
 def copy_sample(dest: Path, sources: tuple[str, ...] = ("litellm",)) -> Path:
     """A landing folder holding the bundled sample of the given sources (JSONL files only)."""
     for source in sources:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, run_dbt
+from conftest import ROOT, SAMPLE, project_copy, run_dbt
 
 
 @dataclass
@@ -133,11 +132,7 @@ def _other_seed_classes(seeds: Path) -> list[tuple[BadSeed, callable]]:
 
 
 def _project_copy(tmp_path: Path) -> Path:
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".venv", "target", "logs", "warehouse", ".git", "data", "reports", "bench",
-        "__pycache__", ".pytest_cache", ".ruff_cache"))
-    return project
+    return project_copy(tmp_path / "project")
 
 
 @pytest.fixture(scope="module")

@@ -122,7 +122,7 @@ def test_bench_end_to_end_on_tiny_data(tmp_path):
     report = tmp_path / "BENCHMARKS.md"
     rc = bench.main(["--sizes", "300", "--days", "2", "--out", str(tmp_path / "out"),
                      "--report", str(report), "--skip-litellm", "--skip-tests",
-                     "--profile-repeat", "1"])
+                     "--profile-repeat", "1", "--objects", "40"])
     assert rc == 0
     results = json.loads((tmp_path / "out" / "results" / "latest.json").read_text())
     size = results["sizes"][0]
@@ -135,6 +135,12 @@ def test_bench_end_to_end_on_tiny_data(tmp_path):
     assert size["incremental_ok"]
     assert s["baseline"]["matches_dbt"]["agrees"], s["baseline"]["matches_dbt"]
     assert s["reprice"]["list_cost_after_usd"] > s["reprice"]["list_cost_before_usd"]
+    # a plain build re-priced every open month as the baseline prices the edited seed
+    assert s["reprice"]["matches_baseline_on_edited_seed"]["agrees"], s["reprice"]
+    # the S3-layout landing: every object file parsed once, both readers timed
+    assert s["objects"]["lines_parsed"] == s["objects"]["files"] >= 40
+    assert s["objects"]["project"]["rc"] == 0
+    assert s["objects"]["read_json"]["seconds"] > 0
     assert s["full_build"]["nodes"], "per-model timings come from run_results.json"
     profile = size["parse_profile"]
     rewrites = [v for v in profile["variants"] if v["kind"] == "rewrite" and "seconds" in v]

@@ -1,7 +1,8 @@
 """Chargeback through the real build on the bundled LiteLLM sample: every team charged by its
-policy, money conserved, a mid-month price change held centrally, September closed and a late
-September request charged as an October adjustment, persisted tables that survive
---full-refresh, and bad chargeback seeds that fail the build naming the file, line and fix.
+policy, money conserved, a mid-month price change held centrally, September closed and late
+September requests and a retroactive price edit charged as October adjustments, closed books
+that survive --full-refresh, and bad chargeback seeds that fail the build naming the file,
+line and fix.
 
 One project copy (with a price cut on 2026-10-15 for openai/gpt-4o-mini) is built twice per
 module: on the sample, then again after a late September file lands and a past price is edited.
@@ -12,28 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, SAMPLE, copy_sample, query, run_dbt, table_hash
+from conftest import SAMPLE, copy_sample, project_copy, query, run_dbt, table_hash
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
-PERSISTED = ["int_llm_requests_posted", "int_model_prices_frozen", "int_chargeback_lines_closed"]
+PERSISTED = ["int_llm_cost_entries_closed", "int_chargeback_lines_closed"]
 SEP, OCT = "2026-09-01", "2026-10-01"
 LATE_IDS = [f"late-sep-{i}" for i in range(3)]
-
-
-def _project_copy(dest: Path) -> Path:
-    shutil.copytree(
-        ROOT,
-        dest,
-        ignore=shutil.ignore_patterns(".venv", "target", "logs", "warehouse", ".git", "data",
-                                      "__pycache__", ".pytest_cache", ".ruff_cache"),
-    )
-    return dest
 
 
 def _edit_prices(seed: Path, edit) -> None:
@@ -62,7 +52,7 @@ def _cut_gpt4o_mini_mid_october(rows: list[dict]) -> list[dict]:
 
 
 def _raise_haiku_retroactively(rows: list[dict]) -> list[dict]:
-    """A past price edited after the fact: the frozen months must not change."""
+    """A past price edited after the fact: closed September must not change."""
     for row in rows:
         if row["model"] == "claude-haiku-4-5":
             row["input_usd_per_mtok"] = "2"
@@ -91,7 +81,7 @@ def _totals(db: Path) -> dict[str, tuple]:
 @pytest.fixture(scope="module")
 def cb(tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("chargeback")
-    project = _project_copy(work / "project")
+    project = project_copy(work / "project")
     prices = project / "seeds" / "model_prices.csv"
     _edit_prices(prices, _cut_gpt4o_mini_mid_october)
     raw = copy_sample(work / "raw")
@@ -207,29 +197,53 @@ def test_late_arrival_is_an_adjustment_of_the_first_open_month(cb: dict) -> None
     assert september == cb["first"]["september"]
     assert cb["second"]["totals"][SEP[:7]] == cb["first"]["totals"][SEP[:7]]
 
-    posted = query(db, "select request_id, strftime(usage_month, '%Y-%m'), "
-                       "strftime(posting_month, '%Y-%m'), is_late_arrival from int_llm_requests_posted "
+    booked = query(db, "select request_id, strftime(requested_month, '%Y-%m'), "
+                       "strftime(booked_month, '%Y-%m'), entry_type from fct_llm_cost_entries "
                        "where request_id like 'late-sep-%' order by 1")
-    assert posted == [(i, "2026-09", "2026-10", True) for i in LATE_IDS]
+    assert booked == [(i, "2026-09", "2026-10", "late_arrival") for i in LATE_IDS]
 
-    late_cost = query(db, "select team, sum(list_cost_usd), count(*) from fct_llm_requests "
-                          "where request_id like 'late-sep-%' group by 1")
+    # what changed September after it closed, per team: the late requests, and the haiku
+    # requests re-priced by the retroactive edit (a price correction: cost only, no request)
+    changes = query(
+        db,
+        f"""select team, sum(list_cost_usd), sum(requests) from fct_llm_cost_entries
+            where booked_month = '{OCT}' and requested_month = '{SEP}' group by 1""",
+    )
+    kinds = dict(query(db, f"""select entry_type, sum(requests) from fct_llm_cost_entries
+                               where booked_month = '{OCT}' and requested_month = '{SEP}'
+                               group by 1"""))
+    assert kinds == {"late_arrival": len(LATE_IDS), "price_correction": 0}
+    haiku_delta = query(
+        db,
+        f"""select sum(now.list_cost_usd) - sum(closed.list_cost_usd)
+            from fct_llm_requests as now
+            inner join int_llm_cost_entries_closed as closed using (request_id)
+            where now.requested_month = '{SEP}' and now.model like 'claude-haiku-4-5%'""",
+    )[0][0]
+    assert haiku_delta > 0
+    assert query(db, f"""select sum(list_cost_usd) from fct_llm_cost_entries
+                         where booked_month = '{OCT}' and entry_type = 'price_correction'""") \
+        == [(haiku_delta,)]
     adjustments = query(
         db,
         f"""select team, actual_cost_usd, requests, chargeback_method, charge_usd, showback_usd,
-                   shared_cost_usd, is_closed
+                   shared_cost_usd, is_closed, markup_usd
             from rpt_chargeback_monthly
             where charge_month = '{OCT}' and usage_month = '{SEP}' and is_adjustment""",
     )
-    assert {(t, c, n) for t, c, n, *_ in adjustments} == set(late_cost)
-    for team, actual, _n, method, charge, showback, shared, is_closed in adjustments:
+    assert {(t, c, n) for t, c, n, *_ in adjustments} == set(changes)
+    methods = {}
+    for team, actual, _n, method, charge, showback, shared, is_closed, markup in adjustments:
+        # charged on the usage month's policy, with no shared cost and no proportional re-split
         assert shared == 0 and not is_closed
-        # charged on September's policy: docs was still on showback then
-        if team == "docs":
-            assert method == "showback" and charge == 0 and showback == actual
+        if method == "showback":
+            assert charge == 0 and showback == actual
         else:
-            assert charge == actual
-    # every September request is charged once: at the close, or as an October adjustment
+            assert charge == actual + markup and showback == 0
+        methods[team] = method
+    assert methods["docs"] == "showback"  # docs was still on showback in September
+    # every September request is charged once, at today's value: at the close, or as October
+    # adjustments (closed September + its adjustments = September valued today)
     by_usage = query(db, f"""select sum(requests), sum(actual_cost_usd) from rpt_chargeback_monthly
                              where usage_month = '{SEP}'""")[0]
     fact = query(db, f"""select count(*), sum(list_cost_usd) from fct_llm_requests
@@ -241,13 +255,12 @@ def test_late_arrival_is_an_adjustment_of_the_first_open_month(cb: dict) -> None
     assert charge + showback + variance == actual + markup + shared and prop_adj == 0
 
 
-def test_persisted_records_are_never_rewritten(cb: dict) -> None:
+def test_closed_books_are_never_rewritten(cb: dict) -> None:
     first, second, refreshed = cb["first"]["hashes"], cb["second"]["hashes"], cb["refreshed"]
-    # a retroactive price edit does not re-freeze a month; closed September is recorded once
-    assert second["int_model_prices_frozen"] == first["int_model_prices_frozen"]
-    assert second["int_chargeback_lines_closed"] == first["int_chargeback_lines_closed"]
-    assert second["int_llm_requests_posted"] != first["int_llm_requests_posted"]  # late rows added
-    # --full-refresh leaves all three as they were
+    # late requests and a retroactive price edit change no closed record: September is
+    # recorded once, and October, open, is not recorded at all
+    assert second == first
+    # --full-refresh leaves them as they were
     assert refreshed == second
 
 
@@ -264,7 +277,7 @@ def test_summary_prints_the_chargeback_of_the_latest_month(cb: dict) -> None:
 
 
 def test_bad_chargeback_seeds_fail_naming_file_line_and_fix(tmp_path: Path) -> None:
-    project = _project_copy(tmp_path / "project")
+    project = project_copy(tmp_path / "project")
     seeds = project / "seeds"
     with (seeds / "chargeback_policies.csv").open("a") as f:
         f.write("growth,2026-01-01,,real_cost_plus_markup,150,CC-310,too much\n")

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DBT, ROOT, copy_sample, run_dbt
+from conftest import DBT, ROOT, SAMPLE, copy_sample, run_dbt
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bad_input"))
 
@@ -107,8 +107,8 @@ def build_and_compare(
 
 
 def _drop_engine_state(engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The persisted, insert-only models (period close) outlive --full-refresh by design:
-    start each landing folder's build from nothing.
+    """The facts of record (the loader's ledger and raw lines, the parsed lines) and the closed
+    books outlive --full-refresh by design: start each landing folder's build from nothing.
 
     PostgreSQL: drop the schema. Spark: a new, empty Spark home (Derby metastore and parquet
     warehouse) below the test's tmp_path, for the loader, dbt and the comparison alike: no
@@ -124,7 +124,9 @@ def _drop_engine_state(engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
         schema = os.environ.get("AI_FINOPS_PG_SCHEMA", "main")
         with psycopg2.connect(**postgres_settings()) as conn, conn.cursor() as cur:
-            cur.execute(f'drop schema if exists "{schema}" cascade')
+            # the build's schema and the loader's (its ledger and raw lines outlive a build too)
+            for name in (schema, "landing", "litellm", "otel"):
+                cur.execute(f'drop schema if exists "{name}" cascade')
 
 
 @pytest.mark.parametrize("engine", ENGINE_PARAMS)
@@ -141,6 +143,17 @@ def test_sample_marts_equal_duckdb(
     _drop_engine_state(engine, tmp_path, monkeypatch)
     report = build_and_compare(engine, raw, tmp_path)
     assert "fct_llm_requests: 450 rows" in report
+
+    # the next day: a new file lands and a line is appended to a file already loaded; the loader
+    # lands only those (the line accounting would count a re-landed line twice), the DuckDB
+    # build reads only those, and both agree again
+    september = (SAMPLE / "litellm" / "litellm-2026-09.jsonl").read_text().splitlines()
+    new = [dict(json.loads(line), id=f"engine-day2-{i}") for i, line in enumerate(september[:3])]
+    (raw / "litellm" / "day2.jsonl").write_text("\n".join(json.dumps(r) for r in new) + "\n")
+    with (raw / "litellm" / "litellm-2026-10.jsonl").open("a") as f:
+        f.write(json.dumps(dict(json.loads(september[3]), id="engine-appended")) + "\n")
+    report = build_and_compare(engine, raw, tmp_path)
+    assert "fct_llm_requests: 454 rows" in report
 
 
 # OpenTelemetry lines that must be classified the same on every engine: one span per case
@@ -265,12 +278,16 @@ def test_loader_lines_match_the_duckdb_reader(tmp_path: Path) -> None:
     nested = raw / "litellm" / "2026" / "10"
     nested.mkdir(parents=True)
     (nested / "late.jsonl").write_bytes(b'{"id": "a"}\r\n\n{"id": "b\x00"}\xff\n{"id": "c"}')
-    (raw / "litellm" / "ignored.json").write_text("{}")
+    (raw / "litellm" / "object.json").write_bytes(b'{"id": "o"}\n')  # the S3 logger's layout
+    (raw / "litellm" / "notes.txt").write_text("no reader for this name")
     files = landing_files(str(raw), "litellm")
     assert files == sorted(files)
     assert f"{raw}/litellm/2026/10/late.jsonl" in files
-    assert not any(f.endswith(".json") for f in files)
-    rows = [r for r in iter_rows(str(raw), "litellm") if r[0].endswith("late.jsonl")]
+    assert f"{raw}/litellm/notes.txt" in files  # ledgered as skipped, never read
+    read = list(iter_rows(str(raw), "litellm"))
+    assert not any(r[0].endswith("notes.txt") for r in read)
+    assert [r[1:] for r in read if r[0].endswith("object.json")] == [(1, '{"id": "o"}\n', False)]
+    rows = [r for r in read if r[0].endswith("late.jsonl")]
     assert [(n, text, bad) for _, n, text, bad in rows] == [
         (1, '{"id": "a"}', False),
         (2, None, False),

@@ -25,8 +25,9 @@ from conftest import DBT, ROOT, copy_sample, run_dbt
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 # Audit columns that hold the time a build recorded something (rpt_chargeback_monthly's
-# recorded_at: when a closed month's charge was frozen): a fresh warehouse records a new time.
-BUILD_TIME_COLUMNS = {"recorded_at"}
+# recorded_at: when a closed month's charge was frozen; rpt_landing_files' landing times and the
+# copied files' modification times): a fresh warehouse or landing folder records a new time.
+BUILD_TIME_COLUMNS = {"recorded_at", "first_landed_at", "last_landed_at", "modified_at"}
 # Columns that count deliveries: a re-delivered file raises them and nothing else.
 DELIVERY_BOOKKEEPING = {"delivery_count"}
 
@@ -91,7 +92,7 @@ def test_a_build_killed_midway_then_rerun_gives_the_same_marts(reference, tmp_pa
     try:
         for text in proc.stdout:
             seen.append(text)
-            if "OK created sql table model main.stg_litellm__log_lines" in text:
+            if "OK created sql incremental model main.stg_litellm__log_lines" in text:
                 os.killpg(proc.pid, signal.SIGKILL)  # a crash, not a clean shutdown
                 break
     finally:
@@ -118,9 +119,10 @@ def test_the_same_file_delivered_again_under_another_name_bills_nothing_twice(
 
     after = mart_hashes(db, raw, DELIVERY_BOOKKEEPING)
     expected = dict(reference["bookkeeping_free"])
-    # the accounting gains the new file's row; every other mart is exactly as before
-    assert {k: v for k, v in after.items() if k != "rpt_landing_line_accounting"} == \
-        {k: v for k, v in expected.items() if k != "rpt_landing_line_accounting"}
+    # the accounting and the file list gain the new file's row; every other mart is as before
+    ledgered = {"rpt_landing_line_accounting", "rpt_landing_files"}
+    assert {k: v for k, v in after.items() if k not in ledgered} == \
+        {k: v for k, v in expected.items() if k not in ledgered}
     accounting = "select regexp_replace(source_file, '^.*/raw/', ''), * exclude (source_file) " \
                  "from rpt_landing_line_accounting where source_file not like '%/redelivered/%' " \
                  "order by 1"

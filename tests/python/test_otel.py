@@ -13,11 +13,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE, copy_sample, query, run_dbt
+from conftest import ROOT, SAMPLE, copy_sample, query, run_dbt
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 OTEL_SAMPLE = SAMPLE / "otel" / "otel-traces.jsonl"
-TRUTH = json.loads((SAMPLE / "otel" / "truth.json").read_text())
+TRUTH = json.loads((ROOT / "data" / "truth" / "otel.json").read_text())
 
 
 def _copy_otel_sample(dest: Path) -> Path:

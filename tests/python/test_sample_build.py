@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import duckdb
-from conftest import SAMPLE, query
+from conftest import ROOT, SAMPLE, query
 
-TRUTH = json.loads((SAMPLE / "litellm" / "truth.json").read_text())
+TRUTH = json.loads((ROOT / "data" / "truth" / "litellm.json").read_text())
 
 
 def _sample_lines() -> list[str]:

@@ -5,9 +5,11 @@
 
     Insert-only: a recorded month is never rewritten, whatever later happens to its requests,
     prices, policies or shared costs (`full_refresh: false` keeps it through
-    `dbt build --full-refresh`). Requests that arrive for it later are posted to the first open
-    month (int_llm_requests_posted) and charged there as adjustment lines; a seed edit that
-    would restate it is reported by the test assert_closed_months_not_restated.
+    `dbt build --full-refresh`). What changes its usage later (late arrivals, price and mapping
+    corrections) is booked in the first open month (fct_llm_cost_entries) and charged there as
+    adjustment lines; a seed edit that would restate it is reported by the test
+    assert_closed_months_not_restated. A month removed from closed_periods.csv is reopened: its
+    rows are forgotten (pre-hook) and it is computed again.
 #}
 {{
     config(
@@ -15,6 +17,7 @@
         incremental_strategy='append',
         full_refresh=false,
         on_schema_change='append_new_columns',
+        pre_hook="{{ ai_finops.forget_reopened_months(this, 'charge_month') }}",
     )
 }}
 
@@ -30,8 +33,10 @@ closed_periods as (
 
 {% if is_incremental() %}
 recorded_months as (
-    select distinct charge_month
-    from {{ this }}
+    select distinct recorded.charge_month
+    from {{ this }} as recorded
+    inner join closed_periods
+        on recorded.charge_month = closed_periods.closed_month
 ),
 {% endif %}
 

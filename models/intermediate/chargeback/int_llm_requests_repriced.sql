@@ -85,15 +85,37 @@ final as (
         requested_date,
         requested_month,
 
-        -- who
-        team,
+        -- business context (fct_llm_requests)
         feature,
+        product,
+        usage_type,
+        team,
+        cost_center,
+        pnl_category,
+        customer_id,
+        region,
+        environment,
+        attribution_source,
+        source_system,
 
         -- what ran
         provider,
+        model,
         priced_as_model,
         pricing_status,
         total_tokens,
+
+        -- the request's measures, as the period-close journal books them
+        1 as requests,
+        case when status = 'failure' then 1 else 0 end as failed_requests,
+        case when pricing_status <> 'priced' then 1 else 0 end as unpriced_requests,
+        input_tokens,
+        cache_read_tokens,
+        cache_write_tokens,
+        output_tokens,
+        reasoning_tokens,
+        cast(coalesce(list_cost_usd, 0) as {{ ai_finops.money_type() }}) as list_cost_usd,
+        gateway_cost_usd,
 
         -- cost in US dollars: actual (price in force at requested_at), direct (frozen rates)
         is_rate_frozen,

@@ -1,26 +1,14 @@
 {#
     One row per month x provider x model: the price seed row in force on the first day of the
-    month, frozen. Chargeback prices a month's usage at these rates, so a provider's mid-month
-    price change (a new row of seeds/model_prices.csv starting on the 15th) does not swing what
-    teams are charged; the difference to the actual list cost is a rate variance held centrally.
+    month. Chargeback prices a month's usage at these rates, so a provider's mid-month price
+    change (a new row of seeds/model_prices.csv starting on the 15th) does not swing what teams
+    are charged; the difference to the actual list cost is a rate variance held centrally.
 
-    Insert-only: each run adds the months (and the models of a month) not recorded yet, read
-    from the seed as it stands, and never rewrites a recorded row, even when the seed is later
-    edited for a past month. `full_refresh: false` keeps it through `dbt build --full-refresh`;
-    to re-freeze on purpose, drop the table.
-
-    It reads fct_llm_requests, the persisted request ledger (landing files may be purged), for
-    the months to freeze.
+    Computed from the seed as it is now on every build, so two warehouses fed the same files
+    hold the same rates whatever their build history. A closed month does not move when the
+    seed is corrected later: its books (direct cost included) were recorded when it closed
+    (int_llm_cost_entries_closed), and the correction is booked in the first open month.
 #}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        full_refresh=false,
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
 requests as (
@@ -47,29 +35,6 @@ in_force_on_first_day as (
             and (prices.effective_to is null or months.price_month < prices.effective_to)
 ),
 
-{% if is_incremental() %}
-recorded as (
-    select
-        price_month,
-        provider,
-        model
-    from {{ this }}
-),
-{% endif %}
-
-to_record as (
-    select in_force_on_first_day.*
-    from in_force_on_first_day
-    {% if is_incremental() %}
-    -- a recorded month and model is never rewritten
-    left join recorded
-        on
-            in_force_on_first_day.price_month = recorded.price_month
-            and in_force_on_first_day.provider = recorded.provider
-            and in_force_on_first_day.model = recorded.model
-    where recorded.price_month is null
-    {% endif %}
-),
 
 final as (
     select
@@ -91,11 +56,8 @@ final as (
         output_above_threshold_usd_per_mtok,
         batch_multiplier,
         flex_multiplier,
-        priority_multiplier,
-
-        -- audit
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as {{ dbt.type_timestamp() }}) as frozen_at
-    from to_record
+        priority_multiplier
+    from in_force_on_first_day
 )
 
 select * from final

@@ -6,24 +6,25 @@
 
     Rules:
     - which delivery is kept: LiteLLM before OpenTelemetry (the gateway's record carries the
-      cost it computed and the caller's tags), then the first in landing order
-      (source_file, line_number), so the choice never depends on the engine's row order;
+      cost it computed and the caller's tags), then the first landed: the landing ledger's order
+      (ledger_seq: the build that found the file, then the order files were written), then
+      line_number. A replay is never billed over its original, whatever its file is named, and
+      the choice never depends on the engine's row order;
     - content_hash: a hash of every canonical column that describes the request (all but
-      source_file and line_number, which say where it was delivered), per delivery;
+      ledger_seq, source_file and line_number, which say where it was delivered), per delivery;
     - a conflict: a delivery from the kept delivery's source whose content_hash differs from
       the kept one (the same id with different tokens, cost, model, time or tags). It is not
       merged: the kept row stands and rpt_request_delivery_conflicts lists every conflicting
       delivery, column by column. LiteLLM and OpenTelemetry describe one request in different
       words, so a difference between sources is not a conflict.
 #}
-{%- set hash_parts = [] -%}
+{%- set hashed_columns = [] -%}
 {%- for column in ai_finops.canonical_request_columns() -%}
-{%- if column not in ['source_file', 'line_number'] -%}
-{%- if hash_parts %}{% do hash_parts.append("'|'") %}{% endif -%}
-{%- do hash_parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
+{%- if column not in ['ledger_seq', 'source_file', 'line_number'] -%}
+{%- do hashed_columns.append(column) -%}
 {%- endif -%}
 {%- endfor -%}
-{%- set content_hash = dbt.hash(dbt.concat(hash_parts)) -%}
+{%- set content_hash = ai_finops.row_hash(hashed_columns) -%}
 {{ config(materialized='table') }}
 with
 
@@ -38,7 +39,7 @@ ranked as (
             partition by request_id
             order by
                 case when source_system = 'litellm' then 0 else 1 end,
-                source_file,
+                ledger_seq,
                 line_number
         ) as delivery_rank,
         count(*) over (partition by request_id) as delivery_count

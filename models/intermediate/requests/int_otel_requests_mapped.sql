@@ -64,6 +64,7 @@ final as (
         -- ids
         genai_spans.request_id,
         genai_spans.source_system,
+        genai_spans.ledger_seq,
         genai_spans.source_file,
         genai_spans.line_number,
         genai_spans.trace_id,

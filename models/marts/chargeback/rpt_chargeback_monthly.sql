@@ -16,12 +16,16 @@ computed as (
     select * from {{ ref('int_chargeback_lines_computed') }}
 ),
 
-recorded as (
-    select * from {{ ref('int_chargeback_lines_closed') }}
-),
-
 closed_periods as (
     select * from {{ ref('closed_periods') }}
+),
+
+-- a month reopened (no longer in closed_periods) is computed again, whatever was recorded
+recorded as (
+    select recorded_lines.*
+    from {{ ref('int_chargeback_lines_closed') }} as recorded_lines
+    inner join closed_periods
+        on recorded_lines.charge_month = closed_periods.closed_month
 ),
 
 recorded_months as (

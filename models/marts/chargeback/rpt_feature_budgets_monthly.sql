@@ -2,13 +2,14 @@
 -- (seeds/budgets.csv), spend to date at the month's frozen rates (what the team is charged),
 -- the daily burn rate, the month-end forecast and a status that warns before the money runs out.
 -- Measured as of var chargeback_as_of_date (default: the reporting date of the newest request),
--- so a month in progress is forecast and a finished month is final. Spend is counted in the
--- month it happened (requested_month), late arrivals included.
+-- so a month in progress is forecast and a finished month is final. Spend is the month's books
+-- (fct_llm_cost_entries, by booked_month): a closed month keeps what it had when it closed, and
+-- a later change to it counts in the first open month.
 {%- set as_of = var('chargeback_as_of_date') %}
 with
 
-requests as (
-    select * from {{ ref('int_llm_requests_repriced') }}
+entries as (
+    select * from {{ ref('fct_llm_cost_entries') }}
 ),
 
 budgets as (
@@ -24,28 +25,28 @@ as_of as (
     select cast('{{ as_of }}' as date) as as_of_date
     {%- else -%}
     select max(requested_date) as as_of_date
-    from requests
+    from entries
     {%- endif %}
 ),
 
 months as (
-    select distinct requests.requested_month as budget_month
-    from requests
+    select distinct entries.booked_month as budget_month
+    from entries
     cross join as_of
-    where requests.requested_month <= as_of.as_of_date
+    where entries.booked_month <= as_of.as_of_date
 ),
 
 spend as (
     select
-        requests.requested_month as budget_month,
-        requests.feature,
-        min(requests.team) as team,
-        count(*) as requests,
-        sum(requests.direct_cost_usd) as spend_to_date_usd
-    from requests
+        entries.booked_month as budget_month,
+        entries.feature,
+        min(entries.team) as team,
+        sum(entries.requests) as requests,
+        sum(entries.direct_cost_usd) as spend_to_date_usd
+    from entries
     cross join as_of
-    where requests.requested_date <= as_of.as_of_date
-    group by requests.requested_month, requests.feature
+    where entries.requested_date <= as_of.as_of_date
+    group by entries.booked_month, entries.feature
 ),
 
 budgets_in_force as (

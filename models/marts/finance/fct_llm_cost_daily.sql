@@ -1,14 +1,18 @@
--- One row per reporting day x every business dimension x provider x model: the table BI tools
--- read. Additive measures only (requests, tokens, dollars), so any roll-up of it is a sum.
+-- One row per month booked x entry type x usage day x every business dimension x provider x
+-- model: the table BI tools read. Additive measures only (requests, tokens, dollars), so any
+-- roll-up of it is a sum. It aggregates the books (fct_llm_cost_entries): a closed month shows
+-- what it had when it closed, and later changes to it are adjustment rows of an open month.
 with
 
-requests as (
-    select * from {{ ref('fct_llm_requests') }}
+entries as (
+    select * from {{ ref('fct_llm_cost_entries') }}
 ),
 
 final as (
     select
         -- grain
+        booked_month,
+        entry_type,
         requested_date,
         requested_month,
         feature,
@@ -25,10 +29,10 @@ final as (
         provider,
         model,
 
-        -- counts
-        cast(count(*) as bigint) as requests,
-        cast(sum(case when status = 'failure' then 1 else 0 end) as bigint) as failed_requests,
-        cast(sum(case when pricing_status <> 'priced' then 1 else 0 end) as bigint) as unpriced_requests,
+        -- counts (an adjustment can be negative: a request moved to another context)
+        cast(sum(requests) as bigint) as requests,
+        cast(sum(failed_requests) as bigint) as failed_requests,
+        cast(sum(unpriced_requests) as bigint) as unpriced_requests,
 
         -- tokens
         cast(sum(input_tokens) as bigint) as input_tokens,
@@ -39,13 +43,13 @@ final as (
         cast(sum(total_tokens) as bigint) as total_tokens,
 
         -- cost in US dollars
-        cast(coalesce(sum(list_cost_usd), 0) as {{ ai_finops.money_type() }}) as cost_usd,
+        cast(sum(list_cost_usd) as {{ ai_finops.money_type() }}) as cost_usd,
         cast(sum(gateway_cost_usd) as {{ ai_finops.money_type() }}) as gateway_cost_usd
-    from requests
+    from entries
     group by
-        requested_date, requested_month, feature, product, usage_type, team, cost_center,
-        pnl_category, customer_id, region, environment, attribution_source, source_system,
-        provider, model
+        booked_month, entry_type, requested_date, requested_month, feature, product, usage_type,
+        team, cost_center, pnl_category, customer_id, region, environment, attribution_source,
+        source_system, provider, model
 )
 
 select * from final

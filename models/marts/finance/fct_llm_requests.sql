@@ -1,66 +1,15 @@
 {#
     One row per LLM request, priced and attributed: the fact every finance and product mart reads.
 
-    Incremental (unique request_id). Each run re-merges
-    - every request delivered in a file this table has not seen yet (a late file lands whole,
-      however old its requests), and
-    - every request within `late_arrival_lookback_days` of the newest one already loaded
-      (records appended late to a file already seen).
-    Building twice on the same files changes nothing; adding a file adds only its requests.
+    A table rebuilt on every build from the stored facts (the parsed lines, which are never
+    parsed again) and the seeds as they are now: a price or mapping correction merged by pull
+    request is reflected in every request after one ordinary `dbt build`, with no
+    --full-refresh and no look-back window to miss an old request.
 #}
--- depends_on: {{ ref('int_llm_requests_unioned') }}
-{{
-    config(
-        materialized='incremental',
-        unique_key='request_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-    )
-}}
-
 with
 
-priced as (
-    select * from {{ ref('int_llm_requests_attributed') }}
-),
-
-{% if is_incremental() %}
-deliveries as (
-    select * from {{ ref('int_llm_requests_unioned') }}
-),
-
-loaded_files as (
-    select distinct source_file from {{ this }}
-),
-
-requests_in_new_files as (
-    select distinct deliveries.request_id
-    from deliveries
-    left join loaded_files
-        on deliveries.source_file = loaded_files.source_file
-    where loaded_files.source_file is null
-),
-
-lookback_start as (
-    select
-        {{ dbt.dateadd('day', -1 * var('late_arrival_lookback_days'), 'max(requested_at)') }}
-            as lookback_start_at
-    from {{ this }}
-),
-
-{% endif %}
 to_load as (
-    select priced.*
-    from priced
-    {% if is_incremental() %}
-    cross join lookback_start
-    left join requests_in_new_files
-        on priced.request_id = requests_in_new_files.request_id
-    where
-        requests_in_new_files.request_id is not null
-        or priced.requested_at >= lookback_start.lookback_start_at
-        or lookback_start.lookback_start_at is null
-    {% endif %}
+    select * from {{ ref('int_llm_requests_attributed') }}
 ),
 
 final as (
@@ -70,6 +19,7 @@ final as (
         source_system,
         source_file,
         line_number as source_line_number,
+        ledger_seq,
         cast(delivery_count as integer) as delivery_count,
         trace_id,
 

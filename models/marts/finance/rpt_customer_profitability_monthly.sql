@@ -1,10 +1,11 @@
--- One row per reporting month x customer: AI cost to serve the customer next to the revenue the
--- customer brought, for every customer with either. Only customer-serving spend counts here:
--- requests attributed to a customer id (internal tools and R&D carry none).
+-- One row per month x customer: AI cost to serve the customer next to the revenue the customer
+-- brought, for every customer with either. Only customer-serving spend counts here: requests
+-- attributed to a customer id (internal tools and R&D carry none). Cost is the month's books
+-- (fct_llm_cost_entries): a closed month keeps what it had when it closed.
 with
 
-requests as (
-    select * from {{ ref('fct_llm_requests') }}
+entries as (
+    select * from {{ ref('fct_llm_cost_entries') }}
 ),
 
 revenue as (
@@ -13,19 +14,19 @@ revenue as (
 
 cost as (
     select
-        requested_month,
+        booked_month,
         customer_id,
-        count(*) as requests,
-        coalesce(sum(list_cost_usd), 0) as ai_cost_usd,
-        count(distinct feature) as features_used
-    from requests
+        sum(requests) as requests,
+        sum(list_cost_usd) as ai_cost_usd,
+        count(distinct case when entry_type = 'usage' then feature end) as features_used
+    from entries
     where customer_id is not null
-    group by requested_month, customer_id
+    group by booked_month, customer_id
 ),
 
 joined as (
     select
-        coalesce(cost.requested_month, revenue.revenue_month) as revenue_month,
+        coalesce(cost.booked_month, revenue.revenue_month) as revenue_month,
         coalesce(cost.customer_id, revenue.customer_id) as customer_id,
         revenue.plan,
         coalesce(cost.requests, 0) as requests,
@@ -37,7 +38,7 @@ joined as (
     full outer join revenue
         on
             cost.customer_id = revenue.customer_id
-            and cost.requested_month = revenue.revenue_month
+            and cost.booked_month = revenue.revenue_month
 ),
 
 final as (

@@ -1,9 +1,14 @@
--- One row per landing file: every line read, and where it went; for OpenTelemetry files also
--- every span read, and where it went. The identities hold for every file and are tested:
+-- One row per landing file the ledger read (empty files included, with zeros), over the whole
+-- history: every line read, and where it went; for OpenTelemetry files also every span read,
+-- and where it went. The identities hold for every file and are tested:
 --   litellm (one record per line): lines_read = requests + duplicate_lines + quarantined_lines
 --   otel (a line is an export of many spans): lines_read = export_lines + quarantined_lines
 --     and spans_read = requests + duplicate_spans + skipped_spans + quarantined_spans
 with
+
+ledger as (
+    select * from {{ ref('stg_landing__ledger') }}
+),
 
 litellm_lines as (
     select * from {{ ref('stg_litellm__log_lines') }}
@@ -105,6 +110,42 @@ unioned as (
     select * from otel_files
 ),
 
+-- every file a build read, so that an empty file is accounted for too (all zeros)
+read_files as (
+    select distinct
+        source_system,
+        source_file
+    from ledger
+    where outcome in ('loaded', 'appended')
+),
+
+accounted as (
+    select
+        read_files.source_system,
+        read_files.source_file,
+        coalesce(unioned.lines_read, 0) as lines_read,
+        coalesce(unioned.requests, 0) as requests,
+        case
+            when read_files.source_system = 'litellm' then coalesce(unioned.duplicate_lines, 0)
+        end as duplicate_lines,
+        coalesce(unioned.quarantined_lines, 0) as quarantined_lines,
+        -- the span columns apply to OpenTelemetry files only
+        case when read_files.source_system = 'otel' then coalesce(unioned.export_lines, 0) end as export_lines,
+        case when read_files.source_system = 'otel' then coalesce(unioned.spans_read, 0) end as spans_read,
+        case
+            when read_files.source_system = 'otel' then coalesce(unioned.duplicate_spans, 0)
+        end as duplicate_spans,
+        case when read_files.source_system = 'otel' then coalesce(unioned.skipped_spans, 0) end as skipped_spans,
+        case
+            when read_files.source_system = 'otel' then coalesce(unioned.quarantined_spans, 0)
+        end as quarantined_spans
+    from read_files
+    left join unioned
+        on
+            read_files.source_system = unioned.source_system
+            and read_files.source_file = unioned.source_file
+),
+
 final as (
     select
         source_system,
@@ -118,7 +159,7 @@ final as (
         cast(duplicate_spans as bigint) as duplicate_spans,
         cast(skipped_spans as bigint) as skipped_spans,
         cast(quarantined_spans as bigint) as quarantined_spans
-    from unioned
+    from accounted
 )
 
 select * from final

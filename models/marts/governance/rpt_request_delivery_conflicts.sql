@@ -9,7 +9,7 @@
 #}
 {%- set compared_columns = [] -%}
 {%- for column in ai_finops.canonical_request_columns() -%}
-{%- if column not in ['request_id', 'source_system', 'source_file', 'line_number'] -%}
+{%- if column not in ['request_id', 'source_system', 'ledger_seq', 'source_file', 'line_number'] -%}
 {%- do compared_columns.append(column) -%}
 {%- endif -%}
 {%- endfor -%}

@@ -10,6 +10,7 @@ log_lines as (
 final as (
     select
         source_system,
+        ledger_seq,
         source_file,
         line_number,
         quarantine_reason,

@@ -1,10 +1,20 @@
 {#
     One row per physical line of the LiteLLM landing files, parsed and classified.
 
-    A table, not a view: parsing JSON is the expensive step of the whole project, and both the
-    request stream and the quarantine read this model, so the lines are parsed exactly once.
+    Incremental and kept through --full-refresh: parsing JSON is the expensive step of the whole
+    project, so each line is parsed once, by the build that first reads it (the reader gives only
+    lines no build has read), and history is never parsed again.
 #}
-{{ config(materialized='table') }}
+-- depends_on: {{ ref('stg_landing__ledger') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        full_refresh=var('rebuild_facts', false),
+        on_schema_change='append_new_columns',
+        post_hook="{{ ai_finops.assert_landing_folder_read('litellm') }}",
+    )
+}}
 
 with
 
@@ -19,6 +29,7 @@ parsed as (
 normalised as (
     select
         -- ids
+        ledger_seq,
         source_file,
         line_number,
         raw_line,
@@ -145,6 +156,7 @@ final as (
     select
         -- ids
         'litellm' as source_system,
+        ledger_seq,
         source_file,
         line_number,
         request_id,

@@ -11,6 +11,7 @@ final as (
         -- ids
         request_id,
         source_system,
+        ledger_seq,
         source_file,
         line_number,
         trace_id,

@@ -13,6 +13,7 @@ final as (
         -- ids
         request_id,
         source_system,
+        ledger_seq,
         source_file,
         line_number,
         span_index,

@@ -5,11 +5,21 @@
       - a line is quarantined (blank_line, invalid_json, not_otlp_traces) or holds its spans;
       - a span is a GenAI request, a skipped span (not a model call), or quarantined with a reason.
 
-    A table, not a view: parsing JSON is the expensive step, and the request stream, the
-    quarantine, the context inheritance and the line accounting all read this model, so the
-    lines are parsed exactly once.
+    Incremental and kept through --full-refresh: parsing JSON is the expensive step, so each
+    line is parsed once, by the build that first reads it (the reader gives only lines no build
+    has read), and the request stream, the quarantine, the context inheritance and the line
+    accounting all read what it stored.
 #}
-{{ config(materialized='table') }}
+-- depends_on: {{ ref('stg_landing__ledger') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        full_refresh=var('rebuild_facts', false),
+        on_schema_change='append_new_columns',
+        post_hook="{{ ai_finops.assert_landing_folder_read('otel') }}",
+    )
+}}
 
 with
 
@@ -41,6 +51,7 @@ cast_values as (
 normalised as (
     select
         -- ids: OTLP/JSON writes trace and span ids as hex strings
+        ledger_seq,
         source_file,
         line_number,
         span_index,
@@ -228,6 +239,7 @@ final as (
     select
         -- ids
         'otel' as source_system,
+        ledger_seq,
         source_file,
         line_number,
         span_index,

@@ -11,6 +11,7 @@ spans as (
 final as (
     select
         source_system,
+        ledger_seq,
         source_file,
         line_number,
         span_index,

@@ -1,9 +1,12 @@
--- One row per physical line of the LiteLLM landing files: (source_file, line_number, raw_line).
--- A view: on DuckDB it reads the files when queried, so the one parse happens downstream.
+-- One row per physical line of the LiteLLM landing files that no build has read yet (new
+-- files, appended tails), with the ledger entry that brought it: the reader.
+-- depends_on: {{ ref('stg_landing__ledger') }}
 with
 
 raw_lines as (
-    {{ ai_finops.landing_lines(source('litellm', 'raw_lines'), 'litellm') }}
+    {{ ai_finops.landing_lines(
+        ref('stg_landing__ledger'), source('litellm', 'raw_lines'), 'litellm', 'stg_litellm__log_lines'
+    ) }}
 )
 
 select * from raw_lines

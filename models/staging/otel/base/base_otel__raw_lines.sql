@@ -1,9 +1,12 @@
--- One row per physical line of the OpenTelemetry landing files: (source_file, line_number, raw_line).
--- A view: on DuckDB it reads the files when queried, so the one parse happens downstream.
+-- One row per physical line of the OpenTelemetry landing files that no build has read yet
+-- (new files, appended tails), with the ledger entry that brought it: the reader.
+-- depends_on: {{ ref('stg_landing__ledger') }}
 with
 
 raw_lines as (
-    {{ ai_finops.landing_lines(source('otel', 'raw_lines'), 'otel') }}
+    {{ ai_finops.landing_lines(
+        ref('stg_landing__ledger'), source('otel', 'raw_lines'), 'otel', 'stg_otel__spans'
+    ) }}
 )
 
 select * from raw_lines
