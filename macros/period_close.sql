@@ -59,8 +59,20 @@
     Returns request_id, booked_month, entry_type, the dimensions and the measures.
 #}
 {% macro cost_entries_open(valued, booked, closed_months) %}
-    {%- set dims = ai_finops.cost_entry_dimensions() -%}
-    {%- set measures = ai_finops.cost_entry_measures() %}
+    {%- set dims = ai_finops.cost_entry_dimensions() | join(', ') -%}
+    {%- set measures = ai_finops.cost_entry_measures() -%}
+    {%- set qualified = [] -%}
+    {%- for column in ai_finops.cost_entry_dimensions() + measures -%}
+        {%- do qualified.append('classified.' ~ column) -%}
+    {%- endfor -%}
+    {%- set summed = [] -%}
+    {%- set negated = [] -%}
+    {%- set any_nonzero = [] -%}
+    {%- for column in measures -%}
+        {%- do summed.append('sum(' ~ column ~ ') as ' ~ column) -%}
+        {%- do negated.append('-1 * ' ~ column ~ ' as ' ~ column) -%}
+        {%- do any_nonzero.append('coalesce(' ~ column ~ ', 0) <> 0') -%}
+    {%- endfor %}
     with
 
     -- every month an entry could be booked to: the usage months, and the month after each
@@ -113,13 +125,7 @@
 
     -- most requests: never booked by a closed month, and their month is open
     plain as (
-        select
-            request_id,
-            booked_month,
-            'usage' as entry_type,
-            {%- for column in dims + measures %}
-            {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
+        select request_id, booked_month, 'usage' as entry_type, {{ dims }}, {{ measures | join(', ') }}
         from valued_with_month
         where not was_booked and booked_month = requested_month
     ),
@@ -127,71 +133,31 @@
     -- what closed months booked for each request, per business context (nets to zero for a
     -- context an earlier correction already reversed)
     booked_net as (
-        select
-            request_id,
-            {%- for column in dims %}
-            {{ column }},
-            {%- endfor %}
-            {%- for column in measures %}
-            sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
+        select request_id, {{ dims }}, {{ summed | join(', ') }}
         from {{ booked }}
-        group by
-            request_id,
-            {%- for column in dims %}
-            {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
+        group by request_id, {{ dims }}
     ),
 
     -- the other requests: worth now (+) against booked (-), per business context
     sides as (
-        select
-            request_id,
-            {%- for column in dims %}
-            {{ column }},
-            {%- endfor %}
-            {%- for column in measures %}
-            {{ column }},
-            {%- endfor %}
-            1 as is_current,
-            0 as is_booked
+        select request_id, {{ dims }}, {{ measures | join(', ') }}, 1 as is_current, 0 as is_booked
         from valued_with_month
         where was_booked or booked_month <> requested_month
         union all
-        select
-            request_id,
-            {%- for column in dims %}
-            {{ column }},
-            {%- endfor %}
-            {%- for column in measures %}
-            -1 * {{ column }},
-            {%- endfor %}
-            0 as is_current,
-            1 as is_booked
+        select request_id, {{ dims }}, {{ negated | join(', ') }}, 0 as is_current, 1 as is_booked
         from booked_net
-        where
-            {%- for column in measures %}
-            coalesce({{ column }}, 0) <> 0{{ ' or' if not loop.last }}
-            {%- endfor %}
+        where {{ any_nonzero | join(' or ') }}
     ),
 
     netted as (
         select
             request_id,
-            {%- for column in dims %}
-            {{ column }},
-            {%- endfor %}
-            {%- for column in measures %}
-            sum({{ column }}) as {{ column }},
-            {%- endfor %}
+            {{ dims }},
+            {{ summed | join(', ') }},
             max(is_current) as has_current,
             max(is_booked) as has_booked
         from sides
-        group by
-            request_id,
-            {%- for column in dims %}
-            {{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
+        group by request_id, {{ dims }}
     ),
 
     classified as (
@@ -215,16 +181,11 @@
                 when classified.is_context_changed = 1 then 'mapping_correction'
                 else 'price_correction'
             end as entry_type,
-            {%- for column in dims + measures %}
-            classified.{{ column }}{{ ',' if not loop.last }}
-            {%- endfor %}
+            {{ qualified | join(', ') }}
         from classified
         inner join first_open_month
             on classified.requested_month = first_open_month.requested_month
-        where
-            {%- for column in measures %}
-            coalesce(classified.{{ column }}, 0) <> 0{{ ' or' if not loop.last }}
-            {%- endfor %}
+        where {{ any_nonzero | join(' or ') }}
     )
 
     select * from plain
@@ -235,14 +196,27 @@
 {#
     Removes the recorded rows of months no longer in seeds/closed_periods.csv (a month reopened
     to be corrected): it is valued from the seeds again, and closes anew when it is listed
-    again. A pre-hook of the models that record closed months. Spark's parquet tables cannot
-    delete rows: there the reopened month's rows are ignored while it is open, and closing it
-    again brings back what it had when it first closed.
+    again. The restatement is reported in the build's output: which month, and how many
+    recorded rows are forgotten. A pre-hook of the models that record closed months. Spark's
+    parquet tables cannot delete rows: there the reopened month's rows are ignored while it is
+    open, and closing it again brings back what it had when it first closed.
 #}
 {% macro forget_reopened_months(relation, month_column) %}
     {%- if not execute or target.type == 'spark' or load_relation(relation) is none -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set reopened = run_query(
+        'select cast(' ~ month_column ~ ' as ' ~ dbt.type_string() ~ '), count(*) from ' ~ relation
+        ~ ' where ' ~ month_column ~ ' not in (select closed_month from ' ~ ref('closed_periods') ~ ')'
+        ~ ' group by 1 order by 1'
+    ).rows -%}
+    {%- for row in reopened -%}
+        {%- do log(
+            'Period close: ' ~ row[0][:7] ~ ' is no longer in seeds/closed_periods.csv: ' ~ relation.identifier
+            ~ ' forgets the ' ~ row[1] ~ ' row(s) recorded when it closed, and the month is restated'
+            ~ ' from the seeds as they are now.', info=true
+        ) -%}
+    {%- endfor -%}
     delete from {{ relation }}
     where {{ month_column }} not in (select closed_month from {{ ref('closed_periods') }})
 {% endmacro %}

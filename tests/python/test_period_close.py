@@ -76,8 +76,8 @@ def books(tmp_path: Path):
 
     def build(name: str = "wh", **extra) -> Path:
         db = tmp_path / f"{name}.duckdb"
-        run_dbt(BUILD, raw_dir=raw, db_path=db, project_dir=project, work_dir=tmp_path / name,
-                **extra)
+        build.output = run_dbt(BUILD, raw_dir=raw, db_path=db, project_dir=project,
+                               work_dir=tmp_path / name, **extra).stdout
         return db
 
     return project, build
@@ -156,9 +156,10 @@ def test_a_closed_month_never_changes_and_corrections_are_adjustments(books) -> 
     assert query(db, f"select sum(requests), sum(cost_usd) from rpt_pnl_monthly "
                      f"where usage_month = '{SEP}'") == [(right[0][1], right[0][2])]
 
-    # reopening September restates it from the seeds as they are now: no adjustment left
+    # reopening September restates it from the seeds as they are now, and the build says so
     _edit_csv(project / "seeds" / "closed_periods.csv", _close())
     build()
+    assert "Period close: 2026-09 is no longer in seeds/closed_periods.csv" in build.output
     assert query(db, "select count(*) from fct_llm_cost_entries where entry_type <> 'usage'") \
         == [(0,)]
     assert query(db, f"select sum(cost_usd) from rpt_pnl_monthly where booked_month = '{SEP}'") \

@@ -82,25 +82,13 @@ final as (
         -- ids and time
         request_id,
         requested_at,
-        requested_date,
-        requested_month,
 
-        -- business context (fct_llm_requests)
-        feature,
-        product,
-        usage_type,
-        team,
-        cost_center,
-        pnl_category,
-        customer_id,
-        region,
-        environment,
-        attribution_source,
-        source_system,
+        -- usage time and business context, as the period-close journal books them
+        {%- for column in ai_finops.cost_entry_dimensions() %}
+        {{ column }},
+        {%- endfor %}
 
         -- what ran
-        provider,
-        model,
         priced_as_model,
         pricing_status,
         total_tokens,

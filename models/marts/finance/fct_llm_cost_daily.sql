@@ -10,24 +10,12 @@ entries as (
 
 final as (
     select
-        -- grain
+        -- grain: the month booked, why, and the journal's usage day and business context
         booked_month,
         entry_type,
-        requested_date,
-        requested_month,
-        feature,
-        product,
-        usage_type,
-        team,
-        cost_center,
-        pnl_category,
-        customer_id,
-        region,
-        environment,
-        attribution_source,
-        source_system,
-        provider,
-        model,
+        {%- for column in ai_finops.cost_entry_dimensions() %}
+        {{ column }},
+        {%- endfor %}
 
         -- counts (an adjustment can be negative: a request moved to another context)
         cast(sum(requests) as bigint) as requests,
@@ -46,10 +34,7 @@ final as (
         cast(sum(list_cost_usd) as {{ ai_finops.money_type() }}) as cost_usd,
         cast(sum(gateway_cost_usd) as {{ ai_finops.money_type() }}) as gateway_cost_usd
     from entries
-    group by
-        booked_month, entry_type, requested_date, requested_month, feature, product, usage_type,
-        team, cost_center, pnl_category, customer_id, region, environment, attribution_source,
-        source_system, provider, model
+    group by booked_month, entry_type, {{ ai_finops.cost_entry_dimensions() | join(', ') }}
 )
 
 select * from final
