@@ -89,9 +89,10 @@ class Entry:
     lines_total: int = 0
 
     def row(self) -> tuple:
+        """The landed_files row (times as naive UTC, as both engines store them)."""
         return (self.ledger_seq, self.source_system, self.source_file, self.layout,
-                self.file_size, self.modified_at, self.fingerprint, self.outcome, "",
-                self.lines_total)
+                self.file_size, self.modified_at.replace(tzinfo=None), self.fingerprint,
+                self.outcome, "", self.lines_total)
 
 
 def landing_files(raw_dir: str, source: str) -> list[str]:
@@ -152,11 +153,10 @@ def plan(raw_dir: str, sources: tuple[str, ...], history: list[dict]) -> list[En
                 else:
                     outcome = "rewritten"
         next_seq += 1
+        # an appended tail starts after the lines read so far; lines_total grows as it is read
         lines_before = (read or {}).get("lines_total") or 0
         entries.append(Entry(next_seq, source, path, layout, size, modified, fingerprint,
-                             outcome, lines_before,
-                             lines_before if outcome in READ_OUTCOMES else (read or {}).get(
-                                 "lines_total") or 0))
+                             outcome, lines_before, lines_before))
     return entries
 
 
@@ -289,7 +289,7 @@ def load_postgres(raw_dir: str, sources: tuple[str, ...]) -> dict[str, int]:
             psycopg2.extras.execute_values(
                 cur,
                 f'insert into "{LEDGER_SCHEMA}".{LEDGER_TABLE} ({", ".join(LEDGER_COLUMNS)}) values %s',
-                [e.row()[:5] + (e.row()[5].replace(tzinfo=None),) + e.row()[6:] for e in entries],
+                [entry.row() for entry in entries],
             )
         conn.commit()
     return counts
@@ -376,9 +376,7 @@ def load_spark(raw_dir: str, sources: tuple[str, ...]) -> dict[str, int]:
             frame.coalesce(1).write.mode("append").format("parquet").saveAsTable(f"{source}.{TABLE}")
             counts[source] = len(rows)
         # the ledger last: a run that dies before this lands its files again, never half
-        ledger_rows = [e.row()[:5] + (e.row()[5].replace(tzinfo=None),) + e.row()[6:]
-                       for e in entries]
-        spark.createDataFrame(ledger_rows, schema=ledger_schema).coalesce(1).write.mode(
+        spark.createDataFrame([entry.row() for entry in entries], schema=ledger_schema).coalesce(1).write.mode(
             "append").format("parquet").saveAsTable(ledger)
     finally:
         spark.stop()

@@ -93,7 +93,6 @@
         {%- for row in pending -%}
             {%- set file = {
                 'path': ai_finops.sql_string(row['source_file']),
-                'seq': row['ledger_seq'],
                 'problems': row['problems'],
                 'skip': lines_before.get(row['source_file'], 0),
             } -%}

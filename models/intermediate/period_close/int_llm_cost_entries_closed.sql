@@ -11,6 +11,14 @@
 #}
 {%- set dims = ai_finops.cost_entry_dimensions() -%}
 {%- set measures = ai_finops.cost_entry_measures() -%}
+{#- most builds close no month: then nothing is recorded, and the books are not computed here -#}
+{%- set closes_a_month = true -%}
+{%- if execute and is_incremental() -%}
+    {%- set closes_a_month = run_query(
+        'select count(*) from ' ~ ref('closed_periods') ~ ' where closed_month not in'
+        ~ ' (select booked_month from ' ~ this ~ ')'
+    ).columns[0].values()[0] > 0 -%}
+{%- endif -%}
 {{
     config(
         materialized='incremental',
@@ -70,11 +78,23 @@ newly_closed as (
     where recorded_months.closed_month is null
 ),
 
+{% if closes_a_month %}
 -- the books as they stand before this close: the months closed so far are closed, the newly
 -- listed ones still open
 open_entries as (
     {{ ai_finops.cost_entries_open('valued', 'recorded_entries', 'recorded_months') }}
 ),
+{% else %}
+open_entries as (
+    select
+        request_id,
+        booked_month,
+        entry_type,
+        {{ (dims + measures) | join(', ') }}
+    from recorded_entries
+    where false
+),
+{% endif %}
 
 to_record as (
     select open_entries.*
