@@ -6,30 +6,28 @@ longer than ``max_line_bytes``, a ``.gz`` name over plain text or a truncated gz
 This module gives the build these SQL functions, registered on dbt's DuckDB connection by the
 plugin entry in ``profiles.yml``:
 
-``ai_finops_landing_file_check(path, max_line_bytes) -> VARCHAR``
-    Reads the file once, in 16 MiB chunks, and returns ``''`` when the fast reader can take
-    it, else the comma-separated problems found: ``invalid_utf8``, ``line_too_long``,
-    ``not_gzip`` (a ``.gz`` name over plain text), ``gzip_content`` (gzip bytes under a
-    ``.jsonl`` name), ``corrupt_gzip`` (the stream ends early or is damaged).
-    The macro ``landing_file_checks`` caches the answer per (file, size, modification time),
-    so each file is checked once, the first time a build sees it.
 ``ai_finops_landing_file_lines(path) -> STRUCT(line_number, raw_line, has_invalid_utf8)[]``
-    The fallback reader for the files the check flagged: every line, numbered as the fast
+    The fallback reader for the files the ledger's inspection flagged: every line, numbered as the fast
     reader numbers them, with invalid bytes replaced by U+FFFD and the line flagged, so that
     nothing is lost and staging decides what the line is.
 
 ``ai_finops_landing_file_inspect(path, max_line_bytes, prefix_bytes) -> STRUCT(...)``
-    What the landing ledger records of a file it has not seen in this state: the problems
-    above (``problems``), a content fingerprint of the whole file (``fingerprint``) and of its
+    What the landing ledger records of a file it has not seen in this state, so that each file
+    is checked once, the first time a build sees it: what stops the fast reader
+    (``problems``, from ``check_landing_file``: ``''`` when it can take the file, else
+    ``invalid_utf8``, ``line_too_long``, ``not_gzip`` (a ``.gz`` name over plain text),
+    ``gzip_content`` (gzip bytes under a ``.jsonl`` name), ``corrupt_gzip`` (the stream ends
+    early or is damaged)), a content fingerprint of the whole file (``fingerprint``) and of its
     first ``prefix_bytes`` bytes (``prefix_fingerprint``: the size the ledger last recorded, so
     that a file that grew by an appended tail is told apart from one whose earlier bytes were
     rewritten). Fingerprints are BLAKE2b-128 of the raw bytes, in hex.
+
 ``ai_finops_decode_lossy(content BLOB) -> VARCHAR``
     The text of a one-object landing file whose bytes are not all UTF-8, invalid bytes
     replaced by U+FFFD (the object reader's fallback; the row is flagged).
 
-``validate.py`` (the landing gate) uses the same two functions directly, so the gate and the
-build agree on what a line is. Nothing here writes, moves or deletes a landing file.
+``validate.py`` (the landing gate) uses the same Python functions (``check_landing_file``,
+``iter_landing_lines``) directly, so the gate and the build agree on what a line is. Nothing here writes, moves or deletes a landing file.
 """
 
 from __future__ import annotations
@@ -202,17 +200,14 @@ def register_functions(conn) -> None:
     import duckdb
 
     conn.create_function(
-        "ai_finops_landing_file_check", check_landing_file, ["VARCHAR", "BIGINT"], "VARCHAR",
-        side_effects=True,  # reads a file: never fold or cache across queries
-    )
-    conn.create_function(
         "ai_finops_landing_file_lines", read_landing_lines, ["VARCHAR"],
         duckdb.list_type(duckdb.struct_type(LINE_STRUCT)),
         side_effects=True,
     )
     conn.create_function(
         "ai_finops_landing_file_inspect", inspect_landing_file, ["VARCHAR", "BIGINT", "BIGINT"],
-        duckdb.struct_type(INSPECT_STRUCT), side_effects=True,
+        duckdb.struct_type(INSPECT_STRUCT),
+        side_effects=True,  # reads a file: never fold or cache across queries
     )
     conn.create_function(
         "ai_finops_decode_lossy", decode_lossy, ["BLOB"], "VARCHAR", side_effects=False,
