@@ -84,7 +84,9 @@
             filename as source_file,
             {{ ai_finops.landing_layout_expr(source_name, 'filename') }} as layout,
             size as file_size,
-            last_modified as modified_at
+            -- UTC wall time, as the ledger stores it: compared with what it recorded whatever
+            -- the session's time zone
+            timezone('UTC', last_modified) as modified_at
         from read_blob('{{ ai_finops.sql_string(ai_finops.landing_folder(source_name)) }}/**')
         union all
         {%- endfor %}
@@ -93,7 +95,7 @@
             cast(null as varchar) as source_file,
             cast(null as varchar) as layout,
             cast(null as bigint) as file_size,
-            cast(null as timestamp with time zone) as modified_at
+            cast(null as timestamp) as modified_at
         where false
     ),
 
