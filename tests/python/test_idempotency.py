@@ -27,9 +27,12 @@ BUILD = ["build", "--exclude", "resource_type:unit_test"]
 # Audit columns that hold the time a build recorded something (rpt_chargeback_monthly's
 # recorded_at: when a closed month's charge was frozen; rpt_landing_files' landing times and the
 # copied files' modification times): a fresh warehouse or landing folder records a new time.
-BUILD_TIME_COLUMNS = {"recorded_at", "first_landed_at", "last_landed_at", "modified_at"}
-# Columns that count deliveries: a re-delivered file raises them and nothing else.
-DELIVERY_BOOKKEEPING = {"delivery_count"}
+# (valuation_seq numbers the builds that valued a request: a build-time audit column too)
+BUILD_TIME_COLUMNS = {"recorded_at", "first_landed_at", "last_landed_at", "modified_at",
+                      "valuation_seq"}
+# Columns that count deliveries: a re-delivered file raises them and nothing else
+# (last_ledger_seq: the request's latest delivery).
+DELIVERY_BOOKKEEPING = {"delivery_count", "last_ledger_seq"}
 
 
 def mart_hashes(db: Path, raw: Path, exclude_columns: set[str] = frozenset()) -> dict[str, str]:

@@ -252,8 +252,8 @@ def _land(files: list[tuple[Path, str, float]]) -> None:
 
 def _all_marts(db: Path, raw: Path) -> dict[str, list]:
     """Every fct_/rpt_ relation, row for row, landing paths made relative; the times a build
-    ran (landed_at and the like) aside."""
-    build_times = {"recorded_at", "first_landed_at", "last_landed_at"}
+    ran (landed_at and the like) and the build that valued a row (valuation_seq) aside."""
+    build_times = {"recorded_at", "first_landed_at", "last_landed_at", "valuation_seq"}
     prefix = str(raw) + "/"
     marts = {}
     relations = [r for (r,) in query(db, "select table_name from information_schema.tables where "

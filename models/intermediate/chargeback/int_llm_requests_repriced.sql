@@ -82,6 +82,7 @@ final as (
         -- ids and time
         request_id,
         requested_at,
+        valuation_seq,
 
         -- usage time and business context, as the period-close journal books them
         {%- for column in ai_finops.cost_entry_dimensions() %}

@@ -99,14 +99,44 @@ mapped as (
         on resolved.resolved_feature = features.feature
 ),
 
--- P&L rules are resolved once per distinct (usage type, environment class, feature), not per
--- request: a handful of combinations instead of millions of rule comparisons.
-combinations as (
+-- P&L rules are resolved from the seeds alone, once per (feature, environment class), not per
+-- request: a handful of combinations instead of millions of rule comparisons, and a build that
+-- values only some requests reads only those. A feature that is neither in the features seed
+-- nor named by a rule matches the rules as any other unmapped feature does.
+rule_features as (
+    select
+        feature,
+        coalesce(usage_type, 'unattributed') as usage_type
+    from features
+    union all
     select distinct
-        usage_type,
-        environment_class,
-        feature
-    from mapped
+        match_feature as feature,
+        'unattributed' as usage_type
+    from pnl_rules
+    where
+        match_feature <> '*'
+        and match_feature not in (select named.feature from features as named)
+    union all
+    select
+        '{{ ai_finops.other_feature_key() }}' as feature,
+        'unattributed' as usage_type
+),
+
+environment_classes as (
+    select 'production' as environment_class
+    union all
+    select 'non_production' as environment_class
+    union all
+    select 'unknown' as environment_class
+),
+
+combinations as (
+    select
+        rule_features.feature,
+        rule_features.usage_type,
+        environment_classes.environment_class
+    from rule_features
+    cross join environment_classes
 ),
 
 matching_rules as (
@@ -147,11 +177,12 @@ final as (
         coalesce(mapped.tag_customer_id, mapped.metadata_customer_id, mapped.end_user_id) as customer_id,
         coalesce(mapped.tag_region, mapped.metadata_region, 'unknown') as region
     from mapped
+    left join rule_features
+        on mapped.feature = rule_features.feature
     left join first_rule
         on
-            mapped.usage_type = first_rule.usage_type
+            coalesce(rule_features.feature, '{{ ai_finops.other_feature_key() }}') = first_rule.feature
             and mapped.environment_class = first_rule.environment_class
-            and mapped.feature = first_rule.feature
     left join cost_centers
         on mapped.cost_center = cost_centers.cost_center
 )

@@ -17,6 +17,14 @@
       merged: the kept row stands and rpt_request_delivery_conflicts lists every conflicting
       delivery, column by column. LiteLLM and OpenTelemetry describe one request in different
       words, so a difference between sources is not a conflict.
+
+    It depends on no seed, so a build ranks again only the requests with a new delivery (all
+    their deliveries, old and new), or a new span in their trace (an OpenTelemetry request takes
+    its context from its ancestor spans, which may land later), and replaces their rows;
+    last_ledger_seq (the latest landing that shaped the request) tells the valuation which
+    requests changed. Every request is ranked again on the
+    first build, on --full-refresh, and when a variable that maps OpenTelemetry spans to requests
+    changed (facts_fingerprint).
 #}
 {%- set hashed_columns = [] -%}
 {%- for column in ai_finops.canonical_request_columns() -%}
@@ -25,11 +33,84 @@
 {%- endif -%}
 {%- endfor -%}
 {%- set content_hash = ai_finops.row_hash(hashed_columns) -%}
-{{ config(materialized='table') }}
+{%- set facts_fingerprint = ai_finops.request_facts_fingerprint() -%}
+{%- set since = none -%}
+{%- set required = ['last_ledger_seq', 'facts_fingerprint'] -%}
+{%- if execute and is_incremental() and ai_finops.relation_has_columns(this, required) -%}
+    {%- set stored = run_query(
+        'select max(last_ledger_seq), count(*),'
+        ~ " sum(case when facts_fingerprint = '" ~ facts_fingerprint ~ "' then 0 else 1 end)"
+        ~ ' from ' ~ this
+    ).rows[0] -%}
+    {%- if stored[1] > 0 and stored[2] == 0 -%}
+        {%- set since = stored[0] -%}
+    {%- endif -%}
+{%- endif -%}
+{{
+    config(
+        materialized=ai_finops.valuation_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='request_id',
+        on_schema_change='append_new_columns',
+    )
+}}
 with
 
-unioned as (
+-- read twice when ranking again only what changed: inlined, not a copy of every delivery
+unioned as {% if since is not none %}not materialized {% endif %}(
     select * from {{ ref('int_llm_requests_unioned') }}
+),
+
+spans as (
+    select * from {{ ref('stg_otel__spans') }}
+),
+
+-- the latest landing of a span of each trace
+trace_landings as (
+    select
+        trace_id,
+        max(ledger_seq) as trace_ledger_seq
+    from spans
+    where
+        {% if since is not none -%}
+        ledger_seq > {{ since }} and
+        {% endif -%}
+        trace_id is not null
+    group by trace_id
+),
+
+{% if since is not none %}
+-- the requests with a delivery or a trace span this table has not seen, and all their deliveries
+changed as (
+    select distinct unioned.request_id
+    from unioned
+    left join trace_landings
+        on unioned.trace_id = trace_landings.trace_id
+    where unioned.ledger_seq > {{ since }} or trace_landings.trace_id is not null
+),
+
+changed_deliveries as (
+    select *
+    from unioned
+    where request_id in (select request_id from changed)
+),
+{% else %}
+changed_deliveries as (
+    select * from unioned
+),
+{% endif %}
+
+deliveries as (
+    select
+        changed_deliveries.*,
+        case
+            when trace_landings.trace_ledger_seq > changed_deliveries.ledger_seq
+                then trace_landings.trace_ledger_seq
+            else changed_deliveries.ledger_seq
+        end as shaped_ledger_seq
+    from changed_deliveries
+    left join trace_landings
+        on changed_deliveries.trace_id = trace_landings.trace_id
 ),
 
 ranked as (
@@ -42,8 +123,9 @@ ranked as (
                 ledger_seq,
                 line_number
         ) as delivery_rank,
-        count(*) over (partition by request_id) as delivery_count
-    from unioned
+        count(*) over (partition by request_id) as delivery_count,
+        max(shaped_ledger_seq) over (partition by request_id) as last_ledger_seq
+    from deliveries
 ),
 
 -- most requests are delivered once: only repeated ones are hashed and compared with each other
@@ -85,7 +167,8 @@ deduplicated as (
         {%- endfor %}
         delivery_count,
         {{ content_hash }} as content_hash,
-        0 as conflicting_delivery_count
+        0 as conflicting_delivery_count,
+        last_ledger_seq
     from ranked
     where delivery_count = 1
 
@@ -97,9 +180,13 @@ deduplicated as (
         {%- endfor %}
         delivery_count,
         content_hash,
-        conflicting_delivery_count
+        conflicting_delivery_count,
+        last_ledger_seq
     from flagged
     where delivery_rank = 1
 )
 
-select * from deduplicated
+select
+    *,
+    '{{ facts_fingerprint }}' as facts_fingerprint
+from deduplicated

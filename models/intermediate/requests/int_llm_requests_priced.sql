@@ -109,6 +109,7 @@ final as (
         {{ column }},
         {%- endfor %}
         delivery_count,
+        last_ledger_seq,
 
         -- pricing
         priced_as_model,

@@ -1,15 +1,50 @@
 {#
     One row per LLM request, priced and attributed: the fact every finance and product mart reads.
 
-    A table rebuilt on every build from the stored facts (the parsed lines, which are never
-    parsed again) and the seeds as they are now: a price or mapping correction merged by pull
-    request is reflected in every request after one ordinary `dbt build`, with no
-    --full-refresh and no look-back window to miss an old request.
+    Valued from the stored facts (the parsed lines, which are never parsed again) and the seeds
+    as they are now: a price or mapping correction merged by pull request is reflected in every
+    request after one ordinary `dbt build`, with no --full-refresh and no look-back window to
+    miss an old request. A build values again only what changed (macros/valuation.sql): the
+    requests with a new delivery, those of a model whose prices changed, or all of them when a
+    mapping seed changed.
 #}
+{%- set state = ai_finops.request_valuation_state(this) -%}
+{{
+    config(
+        materialized=ai_finops.valuation_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key='request_id',
+        on_schema_change='append_new_columns',
+    )
+}}
 with
 
 to_load as (
     select * from {{ ref('int_llm_requests_attributed') }}
+    {%- if is_incremental() %}
+    where {{ ai_finops.request_valuation_filter(state) }}
+    {%- endif %}
+),
+
+price_fingerprints as (
+    select * from {{ ref('int_model_price_fingerprints') }}
+),
+
+mapping_fingerprint as (
+    select * from {{ ref('int_mapping_fingerprint') }}
+),
+
+fingerprinted as (
+    select
+        to_load.*,
+        coalesce(price_fingerprints.price_fingerprint, 'none') as price_fingerprint,
+        mapping_fingerprint.mapping_fingerprint
+    from to_load
+    left join price_fingerprints
+        on
+            to_load.provider = price_fingerprints.provider
+            and {{ ai_finops.strip_snapshot_suffix('to_load.model') }} = price_fingerprints.price_family
+    cross join mapping_fingerprint
 ),
 
 final as (
@@ -70,8 +105,14 @@ final as (
         environment,
         attribution_source,
         api_key_alias,
-        service_name
-    from to_load
+        service_name,
+
+        -- valuation: which landing and seeds this row was valued from (macros/valuation.sql)
+        last_ledger_seq,
+        cast({{ state['valuation_seq'] }} as bigint) as valuation_seq,
+        price_fingerprint,
+        mapping_fingerprint
+    from fingerprinted
 )
 
 select * from final
