@@ -12,6 +12,8 @@ export DBT_PROFILES_DIR := $(CURDIR)
 # dbt writes its anonymous usage pings nowhere here: there is no network beyond the registries.
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
+# dbt colours its output only on a terminal: a log file or CI gets no escape codes.
+export DBT_USE_COLORS ?= $(shell [ -t 1 ] && echo true || echo false)
 
 .PHONY: help setup demo build validate test lint lint-sql lint-py pytest lock clean bench bench-quick test-postgres test-spark rebuild-facts
 
@@ -35,8 +37,14 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
+# gate -> build -> what the build found (ai_finops.build_report). FAIL_ON=warning is the strict
+# mode (CI): a quarantined line or an unpriced request then fails the target too.
+FAIL_ON ?= error
 build: setup
-	$(DBT) build --quiet
+	@test -n "$$AI_FINOPS_RAW_DIR" || { echo "make build: set AI_FINOPS_RAW_DIR to your landing folder (make demo builds the bundled sample into warehouse/demo.duckdb)" >&2; exit 2; }
+	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
+	$(DBT) build --quiet --exclude resource_type:unit_test
+	$(PY) -m ai_finops.build_report --fail-on $(FAIL_ON)
 
 # The facts of record (landing ledger, parsed lines) survive --full-refresh; re-reading them from
 # the landing files is this explicit step, which refuses when a ledgered file is gone.
@@ -48,11 +56,14 @@ GATE_SEVERITY ?= warn
 validate: setup
 	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 
+# The demo builds the bundled sample into its own warehouse file, never into the one `make
+# build` fills from your landing folder: demo requests cannot end up in your numbers.
+DEMO_ENV := AI_FINOPS_RAW_DIR=data/sample AI_FINOPS_DUCKDB_PATH=warehouse/demo.duckdb
 demo: setup
-	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
-	$(DBT) seed --quiet
-	$(DBT) build --quiet --exclude resource_type:unit_test
-	$(PY) -m ai_finops.summary
+	$(DEMO_ENV) $(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
+	$(DEMO_ENV) $(DBT) seed --quiet
+	$(DEMO_ENV) $(DBT) build --quiet --exclude resource_type:unit_test
+	$(DEMO_ENV) $(PY) -m ai_finops.summary
 
 lint: lint-py lint-sql
 

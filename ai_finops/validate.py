@@ -53,8 +53,6 @@ from ai_finops.duckdb_plugin import check_landing_file, iter_landing_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MAX_ROWS_PER_FILE = 100_000
-# Earliest plausible request time: before 2020 no LLM gateway logged anything.
-EARLIEST_PLAUSIBLE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp()
 # A customer or end-user id is an identifier: letters, digits and a few separators. Quotes,
 # spaces, SQL keywords or an "@" (an e-mail address: personal data in a mart) are a caller's bug.
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9_.:/-]{1,128}$"
@@ -72,6 +70,7 @@ class GateConfig:
 
     now: float
     future_tolerance_hours: float
+    earliest_request_seconds: float
     max_plausible_tokens: int
     max_line_bytes: int
     priced_models: set[tuple[str, str]]
@@ -326,9 +325,11 @@ def litellm_expectations(cfg: GateConfig) -> list:
           f"startTime is at most var future_tolerance_hours ({cfg.future_tolerance_hours:g} h) "
           "in the future.", "quarantined: time_in_future",
           column="start_time_seconds", max_value=latest),
-        e(gxe.ExpectColumnValuesToBeBetween, "warning",
-          "startTime is after 2020-01-01.", "kept as logged",
-          column="start_time_seconds", min_value=EARLIEST_PLAUSIBLE),
+        e(gxe.ExpectColumnValuesToBeBetween, "critical",
+          "startTime is on or after var earliest_request_date "
+          f"({dt.datetime.fromtimestamp(cfg.earliest_request_seconds, dt.UTC):%Y-%m-%d}).",
+          "quarantined: time_before_start",
+          column="start_time_seconds", min_value=cfg.earliest_request_seconds),
         e(gxe.ExpectColumnValuesToBeInSet, "critical",
           "Every record names its provider (custom_llm_provider).", "quarantined: missing_provider",
           column="has_provider", value_set=[True]),
@@ -505,6 +506,11 @@ def otel_expectations(cfg: GateConfig) -> list:
           f"Spans start at most var future_tolerance_hours ({cfg.future_tolerance_hours:g} h) "
           "in the future.", "quarantined: time_in_future",
           column="start_time_seconds", max_value=latest),
+        e(gxe.ExpectColumnValuesToBeBetween, "critical",
+          "Spans start on or after var earliest_request_date "
+          f"({dt.datetime.fromtimestamp(cfg.earliest_request_seconds, dt.UTC):%Y-%m-%d}).",
+          "quarantined: time_before_start",
+          column="start_time_seconds", min_value=cfg.earliest_request_seconds),
         e(gxe.ExpectColumnValuesToBeInSet, "critical",
           "GenAI spans name their provider (gen_ai.provider.name or gen_ai.system).",
           "quarantined: missing_provider", column="has_provider", value_set=[True]),
@@ -828,6 +834,9 @@ def load_config(now: float | None = None) -> GateConfig:
     return GateConfig(
         now=time.time() if now is None else now,
         future_tolerance_hours=float(dbt_vars.get("future_tolerance_hours", 24)),
+        earliest_request_seconds=dt.datetime.fromisoformat(
+            str(dbt_vars.get("earliest_request_date", "2020-01-01"))).replace(
+            tzinfo=dt.UTC).timestamp(),
         max_plausible_tokens=int(dbt_vars.get("max_plausible_tokens", 10_000_000)),
         max_line_bytes=int(dbt_vars.get("max_line_bytes", 64 * 1024 * 1024)),
         priced_models=priced,
@@ -913,8 +922,12 @@ def _summary(report: dict) -> str:
         lines.append(f"{source}: {len(files)} file(s), {n_lines:,} line(s)")
         for f in files:
             for x in f["failures"]:
-                lines.append(f"  {x['severity']:8} {Path(f['path']).name}: {x['description']} "
-                             f"({x['unexpected_count']} unexpected)")
+                where = ", ".join(_where(r) for r in x["rows"][:5])
+                total = x["unexpected_count"]
+                more = " ..." if isinstance(total, int) and total > len(x["rows"][:5]) else ""
+                lines.append(f"  {x['severity']:8} {f['path']} ({where}{more}): "
+                             f"{x['description']} ({x['unexpected_count']} unexpected; the build: "
+                             f"{x['build_outcome'] or 'kept'})")
     return "\n".join(lines)
 
 

@@ -14,3 +14,8 @@
 {% macro duckdb__epoch_seconds_to_timestamp(epoch_seconds) %}
     make_timestamp(cast(round(({{ epoch_seconds }}) * 1000000) as bigint))
 {% endmacro %}
+
+{# The earliest plausible request time (var earliest_request_date, UTC): earlier is a clock error. #}
+{% macro earliest_request_time() %}
+    cast('{{ var("earliest_request_date") }} 00:00:00' as {{ dbt.type_timestamp() }})
+{% endmacro %}

@@ -114,9 +114,14 @@ def test_the_report_names_file_rows_and_outcome_but_no_message_content(bad_gate)
 
 
 def test_severity_error_fails_on_a_critical_finding_and_warn_does_not(gate, bad_gate,
-                                                                      tmp_path) -> None:
+                                                                      tmp_path, capsys) -> None:
     args = ["--raw-dir", str(bad_gate.raw), "--report-dir", str(tmp_path)]
     assert gate.main([*args, "--source", "litellm"]) == 0
+    # the console names each finding's file and line, and what the build does with it
+    epoch = [line for line in capsys.readouterr().out.splitlines()
+             if "epoch.jsonl" in line and "time_before_start" in line]
+    assert len(epoch) == 1 and epoch[0].split()[0] == "critical", epoch
+    assert f"{bad_gate.raw}/litellm/" in epoch[0] and "(line 1)" in epoch[0]
     assert gate.main([*args, "--source", "litellm", "--severity", "error"]) == 1
     assert gate.main(["--raw-dir", str(SAMPLE), "--report-dir", str(tmp_path),
                       "--severity", "error"]) == 0

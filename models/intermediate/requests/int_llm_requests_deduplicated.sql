@@ -22,9 +22,8 @@
     their deliveries, old and new), or a new span in their trace (an OpenTelemetry request takes
     its context from its ancestor spans, which may land later), and replaces their rows;
     last_ledger_seq (the latest landing that shaped the request) tells the valuation which
-    requests changed. Every request is ranked again on the
-    first build, on --full-refresh, and when a variable that maps OpenTelemetry spans to requests
-    changed (facts_fingerprint).
+    requests changed. Every request is ranked again on the first build, on --full-refresh, and
+    when a variable that shapes requests from the stored spans changed (facts_fingerprint).
 #}
 {%- set hashed_columns = [] -%}
 {%- for column in ai_finops.canonical_request_columns() -%}

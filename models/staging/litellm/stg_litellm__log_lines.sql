@@ -148,6 +148,10 @@ classified as (
                 {{ ai_finops.epoch_seconds_to_timestamp('start_time_seconds') }}
                 > {{ dbt.dateadd('hour', var('future_tolerance_hours'), dbt.current_timestamp()) }}
                 then 'time_in_future'
+            when
+                {{ ai_finops.epoch_seconds_to_timestamp('start_time_seconds') }}
+                < {{ ai_finops.earliest_request_time() }}
+                then 'time_before_start'
         end as quarantine_reason
     from normalised
 ),

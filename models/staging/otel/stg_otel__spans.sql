@@ -215,6 +215,10 @@ classified as (
                 {{ ai_finops.otel_unix_nano_to_timestamp('start_time_unix_nano') }}
                 > {{ dbt.dateadd('hour', var('future_tolerance_hours'), dbt.current_timestamp()) }}
                 then 'time_in_future'
+            when
+                {{ ai_finops.otel_unix_nano_to_timestamp('start_time_unix_nano') }}
+                < {{ ai_finops.earliest_request_time() }}
+                then 'time_before_start'
             -- a failed call bills nothing: its token attributes are not read
             when is_failure then null
             when has_unparseable_tokens then 'unparseable_tokens'
