@@ -15,12 +15,13 @@ export DO_NOT_TRACK := 1
 # dbt colours its output only on a terminal: a log file or CI gets no escape codes.
 export DBT_USE_COLORS ?= $(shell [ -t 1 ] && echo true || echo false)
 
-.PHONY: help setup demo build validate test lint lint-sql lint-py pytest lock clean bench bench-quick test-postgres test-spark rebuild-facts
+.PHONY: help setup demo build check-seeds validate test lint lint-sql lint-py pytest lock clean bench bench-quick test-postgres test-spark rebuild-facts
 
 help:
 	@echo "make demo   - set up and build the bundled sample, print the summary"
 	@echo "make test   - set up, lint, dbt build (all data and unit tests), pytest"
-	@echo "make build  - dbt build against AI_FINOPS_RAW_DIR (default: the bundled sample)"
+	@echo "make build  - gate, dbt build and build report on your logs in AI_FINOPS_RAW_DIR (FAIL_ON=warning: strict)"
+	@echo "make check-seeds - load and check every seed in a throwaway warehouse (seconds; before a seed PR)"
 	@echo "make validate - landing gate (great-expectations) on AI_FINOPS_RAW_DIR; report in reports/"
 	@echo "make test-postgres - build on a throwaway PostgreSQL server, compare every mart total with DuckDB"
 	@echo "make test-spark    - build on a local Apache Spark (pyspark), compare every mart total with DuckDB"
@@ -45,6 +46,14 @@ build: setup
 	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 	$(DBT) build --quiet --exclude resource_type:unit_test
 	$(PY) -m ai_finops.build_report --fail-on $(FAIL_ON)
+
+# Finance's check before a seed pull request (and CI's first step): load every seed into a
+# throwaway warehouse, with each seed's checks, then the references between seeds. No landing
+# data, no models: seconds.
+check-seeds: setup
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	AI_FINOPS_DUCKDB_PATH=$$tmp/seeds.duckdb $(DBT) seed --quiet && \
+	AI_FINOPS_DUCKDB_PATH=$$tmp/seeds.duckdb $(DBT) run-operation ai_finops.check_seed_references
 
 # The facts of record (landing ledger, parsed lines) survive --full-refresh; re-reading them from
 # the landing files is this explicit step, which refuses when a ledgered file is gone.
@@ -76,7 +85,7 @@ lint-sql: setup
 pytest: setup
 	$(PY) -m pytest -q tests/python
 
-test: setup lint
+test: setup check-seeds lint
 	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 	$(DBT) build --quiet --full-refresh
 	$(PY) -m pytest -q tests/python

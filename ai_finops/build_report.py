@@ -72,12 +72,11 @@ def _landing(con: duckdb.DuckDBPyConnection, invocation: str | None) -> list[Fin
         invocation = con.execute("""
             select invocation_id from stg_landing__ledger
             order by landed_at desc, ledger_seq desc limit 1""").fetchone()[0]
-    latest = (invocation,)
     landed = con.execute("""
         select source_system, count(*), sum(file_size)
         from stg_landing__ledger
         where invocation_id = ? and outcome in ('loaded', 'appended')
-        group by 1 order by 1""", [latest[0]]).fetchall()
+        group by 1 order by 1""", [invocation]).fetchall()
     if landed:
         found.append(Finding("info", "landing", "this build read " + ", ".join(
             f"{files:,} {source} file(s) ({size / 1e6:,.1f} MB)" for source, files, size in landed)))
@@ -100,7 +99,7 @@ def _landing(con: duckdb.DuckDBPyConnection, invocation: str | None) -> list[Fin
             inner join stg_landing__ledger as ledger
                 on quarantined.ledger_seq = ledger.ledger_seq
             where ledger.invocation_id = ?
-            group by 1, 2 order by 2, 3""", [latest[0]]).fetchall()
+            group by 1, 2 order by 2, 3""", [invocation]).fetchall()
         for reason, path, first_line, count in rows:
             found.append(Finding(
                 "warning", "quarantine",
@@ -122,9 +121,10 @@ def _requests(con: duckdb.DuckDBPyConnection) -> list[Finding]:
                          "set aside (never billed twice)"))
     if unpriced:
         found.append(Finding("warning", "pricing",
-                             f"{unpriced:,} request(s) have no list price: {unpriced_models}; add "
-                             "the model to seeds/model_prices.csv (their cost is not $0: it is "
-                             "missing)"))
+                             f"{unpriced:,} request(s) have no list price: {unpriced_models}; "
+                             "unpriced_model or no_price_in_force: add the model's rates to "
+                             "seeds/model_prices.csv; usage_missing: the source logged no token "
+                             "counts (their cost is not $0: it is missing)"))
     conflicts = con.execute("select count(distinct request_id) from rpt_request_delivery_conflicts"
                             ).fetchone()[0]
     if conflicts:

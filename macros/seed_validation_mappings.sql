@@ -137,3 +137,13 @@
     {%- endfor -%}
     {{ return('') }}
 {% endmacro %}
+
+{#
+    `make check-seeds`: every seed's own checks run as it loads (its post-hook); this adds the
+    references between seeds, the check a model build would otherwise run first. Finance runs it
+    before opening a pull request; CI runs it first.
+#}
+{% macro check_seed_references() %}
+    {%- do ai_finops.validate_mapping_references() -%}
+    {%- do log('Seeds checked: every seed loads and every reference between seeds resolves.', info=true) -%}
+{% endmacro %}

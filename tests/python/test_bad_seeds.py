@@ -193,3 +193,22 @@ def test_every_checked_seed_is_in_the_catalogue() -> None:
                if isinstance(config, dict) and "+post-hook" in config}
     covered = {"model_prices"} | {bad.seed for bad, _ in _other_seed_classes(ROOT / "seeds")}
     assert checked <= covered, f"seeds with checks but no bad-seed class: {checked - covered}"
+
+
+def test_check_seeds_names_a_reference_to_an_unknown_cost_center(tmp_path: Path) -> None:
+    """`make check-seeds` (seed, then the references between seeds): a feature pointing to a cost
+    center that cost_centers.csv lacks fails with the file, the line and the fix, before any
+    model is built."""
+    project = project_copy(tmp_path / "project")
+    header, rows = _read(project / "seeds" / "features.csv")
+    rows[1]["cost_center"] = "CC-999"
+    _write(project / "seeds" / "features.csv", header, rows)
+    db = tmp_path / "seeds.duckdb"
+    run_dbt(["seed"], raw_dir=SAMPLE, db_path=db, project_dir=project, work_dir=tmp_path)
+    proc = run_dbt(["run-operation", "ai_finops.check_seed_references"], raw_dir=SAMPLE,
+                   db_path=db, project_dir=project, work_dir=tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "seeds/features.csv has " in proc.stdout, proc.stdout[-3000:]
+    assert (f"line 3: feature {rows[1]['feature']} points to cost center CC-999, which is not "
+            "in cost_centers.csv.") in proc.stdout
+    assert "Fix: add the cost center to seeds/cost_centers.csv" in proc.stdout

@@ -9,6 +9,7 @@
     (fct_llm_cost_entries, macro cost_entries_open). A month removed from closed_periods.csv is
     reopened: its rows are forgotten (pre-hook) and it is valued from the seeds again.
 #}
+-- depends_on: {{ ref('int_llm_requests_repriced') }}
 {%- set dims = ai_finops.cost_entry_dimensions() -%}
 {%- set measures = ai_finops.cost_entry_measures() -%}
 {#- most builds close no month: then nothing is recorded, and the books are not computed here -#}
@@ -33,10 +34,6 @@ with
 
 closed_periods as (
     select closed_month from {{ ref('closed_periods') }}
-),
-
-valued as (
-    select * from {{ ref('int_llm_requests_repriced') }}
 ),
 
 {% if is_incremental() %}
@@ -79,6 +76,10 @@ newly_closed as (
 ),
 
 {% if closes_a_month %}
+valued as (
+    select * from {{ ref('int_llm_requests_repriced') }}
+),
+
 -- the books as they stand before this close: the months closed so far are closed, the newly
 -- listed ones still open
 open_entries as (

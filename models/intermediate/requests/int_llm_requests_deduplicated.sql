@@ -33,18 +33,18 @@
 {%- endfor -%}
 {%- set content_hash = ai_finops.row_hash(hashed_columns) -%}
 {%- set facts_fingerprint = ai_finops.request_facts_fingerprint() -%}
-{%- set since = none -%}
+{#- the highest delivery ranked so far, when the stored rows can be added to -#}
+{%- set stored = [none, 0, 0] -%}
 {%- set required = ['last_ledger_seq', 'facts_fingerprint'] -%}
 {%- if execute and is_incremental() and ai_finops.relation_has_columns(this, required) -%}
-    {%- set stored = run_query(
-        'select max(last_ledger_seq), count(*),'
-        ~ " sum(case when facts_fingerprint = '" ~ facts_fingerprint ~ "' then 0 else 1 end)"
-        ~ ' from ' ~ this
-    ).rows[0] -%}
-    {%- if stored[1] > 0 and stored[2] == 0 -%}
-        {%- set since = stored[0] -%}
-    {%- endif -%}
+{%- set stored = run_query(
+    'select max(last_ledger_seq), count(*),'
+    ~ " sum(case when facts_fingerprint = '" ~ facts_fingerprint ~ "' then 0 else 1 end)"
+    ~ ' from ' ~ this
+).rows[0] -%}
 {%- endif -%}
+{%- set since = stored[0] if stored[1] > 0 and stored[2] == 0 else none -%}
+{%- set since_filter = 'ledger_seq > ' ~ since if since is not none else 'true' -%}
 {{
     config(
         materialized=ai_finops.valuation_materialization(),
@@ -70,11 +70,7 @@ trace_landings as (
         trace_id,
         max(ledger_seq) as trace_ledger_seq
     from spans
-    where
-        {% if since is not none -%}
-        ledger_seq > {{ since }} and
-        {% endif -%}
-        trace_id is not null
+    where trace_id is not null and {{ since_filter }}
     group by trace_id
 ),
 
@@ -89,9 +85,10 @@ changed as (
 ),
 
 changed_deliveries as (
-    select *
+    select unioned.*
     from unioned
-    where request_id in (select request_id from changed)
+    inner join changed
+        on unioned.request_id = changed.request_id
 ),
 {% else %}
 changed_deliveries as (

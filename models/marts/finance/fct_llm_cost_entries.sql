@@ -66,8 +66,8 @@ closed_entries as (
     where
         recorded.entry_type <> 'period_closed'
         and recorded.request_id in (
-            select request_id from requests
-            where valuation_seq > {{ state['valuation_seq'] }}
+            select requests.request_id from requests
+            where requests.valuation_seq > {{ state['valuation_seq'] }}
         )
 ),
 {% endif %}
