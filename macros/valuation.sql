@@ -26,6 +26,23 @@
     {{ return(local_md5(tojson([['otel_max_ancestor_depth', var('otel_max_ancestor_depth')]]))) }}
 {% endmacro %}
 
+{# A fingerprint of the code of the models that value a request: a new version of the project
+   that changes them values every request again on its first build. (Macros they call are not
+   covered: a change there needs `dbt build --full-refresh --select fct_llm_requests+`.) #}
+{% macro valuation_code_fingerprint() %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == 'model' and node.name in [
+            'int_llm_requests_priced', 'int_llm_requests_attributed', 'fct_llm_requests'] -%}
+            {%- do parts.append(node.name ~ ':' ~ local_md5(node.raw_code)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | sort | join('|'))) }}
+{% endmacro %}
+
 {# The materialization of a model that values incrementally where the engine can delete rows. #}
 {% macro valuation_materialization() %}
     {{ return('table' if target.type == 'spark' else 'incremental') }}

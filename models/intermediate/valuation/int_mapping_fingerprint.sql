@@ -1,7 +1,8 @@
 {#
     One row: a fingerprint of everything that maps a request to its business context (seeds
-    features, api_keys, cost_centers, pnl_rules, and the variables the valuation reads). When it
-    changes, every request is valued again (macros/valuation.sql).
+    features, api_keys, cost_centers, pnl_rules, the variables the valuation reads, and the code
+    of the valuation models). When it changes, every request is valued again
+    (macros/valuation.sql).
 #}
 with
 
@@ -28,7 +29,8 @@ pnl_rules_fingerprint as (
 final as (
     select
         {{ dbt.hash(dbt.concat([
-            "'" ~ var('reporting_timezone') ~ '|' ~ var('unattributed_cost_center') ~ "'",
+            "'" ~ var('reporting_timezone') ~ '|' ~ var('unattributed_cost_center') ~ '|'
+            ~ ai_finops.valuation_code_fingerprint() ~ "'",
             'features_fingerprint.fingerprint',
             'api_keys_fingerprint.fingerprint',
             'cost_centers_fingerprint.fingerprint',
