@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh clone:
 #   make demo   set up, build the project on the bundled sample data, print a summary
-#   make test   set up, lint, build with every dbt test, run pytest
+#   make test   set up, check the seeds, lint, build with every dbt test, run pytest
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -19,7 +19,7 @@ export DBT_USE_COLORS ?= $(shell [ -t 1 ] && echo true || echo false)
 
 help:
 	@echo "make demo   - set up and build the bundled sample, print the summary"
-	@echo "make test   - set up, lint, dbt build (all data and unit tests), pytest"
+	@echo "make test   - set up, check seeds, lint, dbt build (all data and unit tests), pytest"
 	@echo "make build  - gate, dbt build and build report on your logs in AI_FINOPS_RAW_DIR (FAIL_ON=warning: strict)"
 	@echo "make check-seeds - load and check every seed in a throwaway warehouse (seconds; before a seed PR)"
 	@echo "make validate - landing gate (great-expectations) on AI_FINOPS_RAW_DIR; report in reports/"
