@@ -83,19 +83,16 @@
      stale_models     [provider, model] pairs whose price family changed. #}
 {% macro request_valuation_state(this) %}
     {%- set state = {'all': true, 'last_ledger_seq': none, 'valuation_seq': 1, 'stale_models': []} -%}
-    {%- if not execute or not (is_incremental() or flags.FULL_REFRESH)
-        or not ai_finops.relation_has_columns(this, ['valuation_seq', 'last_ledger_seq']) -%}
+    {%- if not (is_incremental() or flags.FULL_REFRESH) -%}
         {{ return(state) }}
     {%- endif -%}
-    {%- set summary = run_query(
-        'select max(last_ledger_seq), max(valuation_seq), count(*),'
-        ~ ' sum(case when mapping_fingerprint = (select mapping_fingerprint from '
-        ~ ref('int_mapping_fingerprint') ~ ') then 0 else 1 end)'
-        ~ ' from ' ~ this
-    ).rows[0] -%}
+    {%- set stored = ai_finops.stored_state(
+        this, ['last_ledger_seq', 'valuation_seq'], 'mapping_fingerprint',
+        '(select mapping_fingerprint from ' ~ ref('int_mapping_fingerprint') ~ ')'
+    ) -%}
     {#- numbered on from the stored rows even on --full-refresh, so the journal sees it as new -#}
-    {%- do state.update({'valuation_seq': (summary[1] or 0) + 1}) -%}
-    {%- if not is_incremental() or summary[2] == 0 or summary[3] > 0 -%}
+    {%- do state.update({'valuation_seq': (stored['maxima'][1] or 0) + 1}) -%}
+    {%- if not is_incremental() or not stored['continuable'] -%}
         {{ return(state) }}
     {%- endif -%}
     {%- set stale = run_query(
@@ -111,7 +108,34 @@
     {%- for row in stale -%}
         {%- do models.append([row[0], row[1]]) -%}
     {%- endfor -%}
-    {%- do state.update({'all': false, 'last_ledger_seq': summary[0], 'stale_models': models}) -%}
+    {%- do state.update({'all': false, 'last_ledger_seq': stored['maxima'][0], 'stale_models': models}) -%}
+    {{ return(state) }}
+{% endmacro %}
+
+{# What an incremental table that continues where it stopped has stored: the highest value of each
+   column of `maxima`, and whether it can be continued: it exists with these columns (a warehouse
+   built by an older version has the table without them), holds rows, and every row carries the
+   current fingerprint (SQL `current_fingerprint`). Otherwise it is computed from scratch. #}
+{% macro stored_state(relation, maxima, fingerprint_column, current_fingerprint) %}
+    {%- set state = {'continuable': false, 'maxima': [none] * (maxima | length)} -%}
+    {%- if not ai_finops.relation_has_columns(relation, maxima + [fingerprint_column]) -%}
+        {{ return(state) }}
+    {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for column in maxima -%}
+        {%- do columns.append('max(' ~ column ~ ')') -%}
+    {%- endfor -%}
+    {%- set row = run_query(
+        'select ' ~ columns | join(', ') ~ ', count(*),'
+        ~ ' sum(case when ' ~ fingerprint_column ~ ' = ' ~ current_fingerprint ~ ' then 0 else 1 end)'
+        ~ ' from ' ~ relation
+    ).rows[0] -%}
+    {%- set count = maxima | length -%}
+    {%- set highest = [] -%}
+    {%- for index in range(count) -%}
+        {%- do highest.append(row[index]) -%}
+    {%- endfor -%}
+    {%- do state.update({'maxima': highest, 'continuable': row[count] > 0 and row[count + 1] == 0}) -%}
     {{ return(state) }}
 {% endmacro %}
 
@@ -160,18 +184,15 @@
      valuation_seq  the highest request valuation already booked. #}
 {% macro journal_state(this) %}
     {%- set state = {'all': true, 'valuation_seq': none} -%}
-    {%- if not execute or not is_incremental() or flags.FULL_REFRESH
-        or not ai_finops.relation_has_columns(this, ['valuation_seq', 'closing_fingerprint']) -%}
+    {%- if not is_incremental() -%}
         {{ return(state) }}
     {%- endif -%}
-    {%- set summary = run_query(
-        'select max(valuation_seq), count(*),'
-        ~ ' sum(case when closing_fingerprint = (select closing_fingerprint from '
-        ~ ref('int_closing_fingerprint') ~ ') then 0 else 1 end)'
-        ~ ' from ' ~ this
-    ).rows[0] -%}
-    {%- if summary[1] > 0 and summary[2] == 0 -%}
-        {%- do state.update({'all': false, 'valuation_seq': summary[0]}) -%}
+    {%- set stored = ai_finops.stored_state(
+        this, ['valuation_seq'], 'closing_fingerprint',
+        '(select closing_fingerprint from ' ~ ref('int_closing_fingerprint') ~ ')'
+    ) -%}
+    {%- if stored['continuable'] -%}
+        {%- do state.update({'all': false, 'valuation_seq': stored['maxima'][0]}) -%}
     {%- endif -%}
     {{ return(state) }}
 {% endmacro %}
@@ -179,8 +200,7 @@
 {# Pre-hook of fct_llm_cost_entries: forgets the entries it books again in this build (all of
    them in a journal built by an older version, without the state columns). #}
 {% macro forget_rebooked_entries(this) %}
-    {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' or this is none
-        or load_relation(this) is none -%}
+    {%- if not execute or not is_incremental() -%}
         {{ return('') }}
     {%- endif -%}
     {%- set state = ai_finops.journal_state(this) -%}

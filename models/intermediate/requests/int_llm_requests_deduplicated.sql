@@ -34,16 +34,13 @@
 {%- set content_hash = ai_finops.row_hash(hashed_columns) -%}
 {%- set facts_fingerprint = ai_finops.request_facts_fingerprint() -%}
 {#- the highest delivery ranked so far, when the stored rows can be added to -#}
-{%- set stored = [none, 0, 0] -%}
-{%- set required = ['last_ledger_seq', 'facts_fingerprint'] -%}
-{%- if execute and is_incremental() and ai_finops.relation_has_columns(this, required) -%}
-{%- set stored = run_query(
-    'select max(last_ledger_seq), count(*),'
-    ~ " sum(case when facts_fingerprint = '" ~ facts_fingerprint ~ "' then 0 else 1 end)"
-    ~ ' from ' ~ this
-).rows[0] -%}
+{%- set since = none -%}
+{%- if is_incremental() -%}
+{%- set stored = ai_finops.stored_state(
+    this, ['last_ledger_seq'], 'facts_fingerprint', "'" ~ facts_fingerprint ~ "'"
+) -%}
+{%- set since = stored['maxima'][0] if stored['continuable'] else none -%}
 {%- endif -%}
-{%- set since = stored[0] if stored[1] > 0 and stored[2] == 0 else none -%}
 {%- set since_filter = 'ledger_seq > ' ~ since if since is not none else 'true' -%}
 {{
     config(
