@@ -61,6 +61,11 @@
 {% macro cost_entries_open(valued, booked, closed_months) %}
     {%- set dims = ai_finops.cost_entry_dimensions() | join(', ') -%}
     {%- set measures = ai_finops.cost_entry_measures() -%}
+    {#- compared as the journal stores them, so that equal values hash equal -#}
+    {%- set typed = ['cast(request_id as ' ~ dbt.type_string() ~ ')'] -%}
+    {%- for column in ai_finops.cost_entry_dimensions() + measures -%}
+        {%- do typed.append('cast(' ~ column ~ ' as ' ~ ai_finops.cost_entry_column_type(column) ~ ')') -%}
+    {%- endfor -%}
     {%- set qualified = [] -%}
     {%- for column in ai_finops.cost_entry_dimensions() + measures -%}
         {%- do qualified.append('classified.' ~ column) -%}
@@ -107,15 +112,47 @@
         group by usage_months.requested_month
     ),
 
+    -- a request whose closed months booked it once, exactly as it is worth now, is settled:
+    -- nothing to book (most requests, once their month closed). Only the others are netted.
+    booked_fingerprints as (
+        select
+            request_id,
+            count(*) as booked_rows,
+            min({{ ai_finops.comparison_hash(typed) }}) as booked_fingerprint
+        from {{ booked }}
+        group by request_id
+    ),
+
     booked_requests as (
-        select distinct request_id from {{ booked }}
+        select
+            booked_fingerprints.request_id,
+            coalesce(
+                booked_fingerprints.booked_rows = 1
+                and booked_fingerprints.booked_fingerprint = valued_fingerprints.valued_fingerprint,
+                false
+            ) as is_settled
+        from booked_fingerprints
+        left join (
+            select request_id, {{ ai_finops.comparison_hash(typed) }} as valued_fingerprint
+            from {{ valued }}
+        ) as valued_fingerprints
+            on booked_fingerprints.request_id = valued_fingerprints.request_id
+    ),
+
+    unsettled_booked as (
+        select booked.*
+        from {{ booked }} as booked
+        inner join booked_requests
+            on booked.request_id = booked_requests.request_id
+        where not booked_requests.is_settled
     ),
 
     valued_with_month as (
         select
             valued.*,
             first_open_month.booked_month,
-            booked_requests.request_id is not null as was_booked
+            booked_requests.request_id is not null as was_booked,
+            coalesce(booked_requests.is_settled, false) as is_settled
         from {{ valued }} as valued
         inner join first_open_month
             on valued.requested_month = first_open_month.requested_month
@@ -134,7 +171,7 @@
     -- context an earlier correction already reversed)
     booked_net as (
         select request_id, {{ dims }}, {{ summed | join(', ') }}
-        from {{ booked }}
+        from unsettled_booked
         group by request_id, {{ dims }}
     ),
 
@@ -142,7 +179,7 @@
     sides as (
         select request_id, {{ dims }}, {{ measures | join(', ') }}, 1 as is_current, 0 as is_booked
         from valued_with_month
-        where was_booked or booked_month <> requested_month
+        where (was_booked and not is_settled) or (not was_booked and booked_month <> requested_month)
         union all
         select request_id, {{ dims }}, {{ negated | join(', ') }}, 0 as is_current, 1 as is_booked
         from booked_net

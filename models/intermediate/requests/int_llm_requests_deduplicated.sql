@@ -106,6 +106,23 @@ deliveries as (
         on changed_deliveries.trace_id = trace_landings.trace_id
 ),
 
+-- most requests are delivered once: only the repeated ones are ranked, hashed and compared,
+-- so the windows sort a few rows, not every delivery
+repeated_ids as (
+    select request_id
+    from deliveries
+    group by request_id
+    having count(*) > 1
+),
+
+singles as (
+    select deliveries.*
+    from deliveries
+    left join repeated_ids
+        on deliveries.request_id = repeated_ids.request_id
+    where repeated_ids.request_id is null
+),
+
 ranked as (
     select
         *,
@@ -117,17 +134,10 @@ ranked as (
                 line_number
         ) as delivery_rank,
         count(*) over (partition by request_id) as delivery_count,
-        max(shaped_ledger_seq) over (partition by request_id) as last_ledger_seq
-    from deliveries
-),
-
--- most requests are delivered once: only repeated ones are hashed and compared with each other
-repeated as (
-    select
-        *,
+        max(shaped_ledger_seq) over (partition by request_id) as last_ledger_seq,
         {{ content_hash }} as content_hash
-    from ranked
-    where delivery_count > 1
+    from deliveries
+    where request_id in (select repeated_ids.request_id from repeated_ids)
 ),
 
 compared as (
@@ -138,7 +148,7 @@ compared as (
             over (partition by request_id) as kept_source_system,
         max(case when delivery_rank = 1 then content_hash end)
             over (partition by request_id) as kept_content_hash
-    from repeated
+    from ranked
 ),
 
 flagged as (
@@ -158,12 +168,12 @@ deduplicated as (
         {%- for column in ai_finops.canonical_request_columns() %}
         {{ column }},
         {%- endfor %}
-        delivery_count,
-        {{ content_hash }} as content_hash,
+        1 as delivery_count,
+        -- nothing to compare a single delivery with
+        cast(null as {{ dbt.type_string() }}) as content_hash,
         0 as conflicting_delivery_count,
-        last_ledger_seq
-    from ranked
-    where delivery_count = 1
+        shaped_ledger_seq as last_ledger_seq
+    from singles
 
     union all
 
