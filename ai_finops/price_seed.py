@@ -62,6 +62,7 @@ COLUMNS: tuple[str, ...] = (
     "flex_multiplier",
     "priority_multiplier",
     "price_source",
+    "change_reason",
 )
 
 # Columns that define "the price". A refresh compares exactly these to decide whether a new
@@ -546,6 +547,9 @@ def build_seed(
             )
         row["effective_to"] = effective_from
         result.append(row)
+        # a jump beyond var('price_change_factor') fails the seed check unless a reason is
+        # given: LiteLLM's map converts per-token prices itself, so its jump is no unit slip
+        new["change_reason"] = f"price changed in {price_source}"
         result.append(new)
     for key, new in fresh.items():
         if key not in seen_open:

@@ -120,6 +120,55 @@
                 ~ " cache_write_above_threshold_usd_per_mtok) is not null) or long_context_threshold_tokens <= 0",
             'fix': 'set long_context_threshold_tokens (e.g. 200000) or clear the *_above_threshold_* prices.'
         },
+        {
+            'sql': ai_finops.price_change_check_sql(numbered),
+            'fix': 'check the unit (US dollars per million tokens), or say why the price changed this much in the row\'s change_reason.'
+        },
     ] -%}
     {{ return(ai_finops.raise_on_bad_seed_rows(seed, checks)) }}
+{% endmacro %}
+
+{#
+    A rate more than var('price_change_factor') away from the window before it (same provider
+    and model, the earlier window's effective_to = this one's effective_from), in either
+    direction, with no change_reason: the typical unit slip (per 1k tokens or per token typed
+    as per million) is named.
+#}
+{% macro price_change_check_sql(numbered) %}
+    {%- set factor = var('price_change_factor') | float -%}
+    {%- set ratios = [] -%}
+    {%- for column in ['input_usd_per_mtok', 'output_usd_per_mtok'] -%}
+        {%- set now = 'cast(a.' ~ column ~ ' as double)' -%}
+        {%- set before = 'cast(b.' ~ column ~ ' as double)' -%}
+        {%- do ratios.append(
+            'case when ' ~ now ~ ' > 0 and ' ~ before ~ ' > 0 then greatest('
+            ~ now ~ ' / ' ~ before ~ ', ' ~ before ~ ' / ' ~ now ~ ') else 1 end'
+        ) -%}
+    {%- endfor -%}
+    {%- set off_by = 'greatest(' ~ ratios | join(', ') ~ ')' -%}
+    {%- set amounts -%}
+        'input ' || cast(a.input_usd_per_mtok as varchar) || ' and output '
+        || cast(a.output_usd_per_mtok as varchar) || ' USD per million tokens against '
+        || cast(b.input_usd_per_mtok as varchar) || ' and ' || cast(b.output_usd_per_mtok as varchar)
+    {%- endset -%}
+    {%- set sql -%}
+        select
+            a.csv_line,
+            'prices for ' || a.provider || '/' || a.model || ' from '
+            || cast(a.effective_from as varchar) || ' are ' || {{ amounts }}
+            || ' in the window before (line ' || coalesce(cast(b.csv_line as varchar), '?')
+            || '): ' || cast(cast({{ off_by }} as decimal(38, 1)) as varchar) || 'x apart, more than {{ factor }}x'
+            || case
+                when {{ off_by }} between 500 and 2000
+                    then ' (about 1000x: a price per 1k tokens typed as per million, or the reverse?)'
+                when {{ off_by }} between 500000 and 2000000
+                    then ' (about 1,000,000x: a price per token typed as per million, or the reverse?)'
+                else ''
+            end || '.' as problem
+        from {{ numbered }} as a
+        inner join {{ numbered }} as b
+            on a.provider = b.provider and a.model = b.model and b.effective_to = a.effective_from
+        where coalesce(trim(a.change_reason), '') = '' and {{ off_by }} > {{ factor }}
+    {%- endset -%}
+    {{ return(sql) }}
 {% endmacro %}

@@ -78,6 +78,14 @@ PRICE_CLASSES = [
      'provider "TestCo" / model "Shouty-Model" is not lower case', "lower case, no spaces", -1),
     ("missing_effective_from", [_price(provider="testco", model="nostart", effective_from="")],
      "testco/nostart has no effective_from", "set effective_from", -1),
+    # a new window typed per 1k tokens (0.001 for $1 per million): 1000x below the one before
+    ("unit_slip_against_previous_window",
+     [_price(provider="testco", model="slip", effective_to="2026-06-01"),
+      _price(provider="testco", model="slip", effective_from="2026-06-01",
+             input_usd_per_mtok="0.001", output_usd_per_mtok="0.002")],
+     ("prices for testco/slip from 2026-06-01 are input 0.0010000000 and output 0.0020000000 USD per"
+      " million tokens against 1.0000000000 and 2.0000000000 in the window before (line"),
+     "say why the price changed this much in the row's change_reason", -1),
 ]
 
 
@@ -147,6 +155,12 @@ def seeded(tmp_path_factory):
     for name, new_rows, problem, fix, which in PRICE_CLASSES:
         rows.extend({k: r.get(k, "") for k in header} for r in new_rows)
         classes[name] = BadSeed(name, "model_prices", problem, fix, line=len(rows) + 2 + which)
+    rows.extend({k: r.get(k, "") for k in header} for r in [
+        _price(provider="testco", model="cut", effective_to="2026-06-01"),
+        _price(provider="testco", model="cut", effective_from="2026-06-01",
+               input_usd_per_mtok="0.001", output_usd_per_mtok="0.002",
+               change_reason="provider price cut, contract 2026-05"),
+    ])
     _write(seeds / "model_prices.csv", header, rows)
 
     planted: dict[str, tuple[list[str], list[dict]]] = {}
@@ -165,6 +179,13 @@ def seeded(tmp_path_factory):
 def test_the_seed_run_fails(seeded) -> None:
     proc, _ = seeded
     assert proc.returncode != 0
+
+
+def test_a_price_jump_with_a_change_reason_passes(seeded) -> None:
+    """The same 1000x jump as the unit slip, with a change_reason: not reported."""
+    proc, _ = seeded
+    assert "testco/cut" not in proc.stdout
+    assert "1000.0x apart, more than 3.0x (about 1000x: a price per 1k tokens" in proc.stdout
 
 
 def _all_class_names() -> list[str]:

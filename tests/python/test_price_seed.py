@@ -341,6 +341,9 @@ def test_price_change_closes_open_window_and_keeps_history(tmp_path, price_map):
     # the closed window keeps its old numbers, only the new window's multipliers follow the map
     assert gpt4o[1]["priority_multiplier"] == "1.7"
     assert gpt4o[2]["priority_multiplier"] == "2.125"
+    # a window LiteLLM's map opened says why (a jump past price_change_factor is no unit slip)
+    assert gpt4o[2]["change_reason"] == f"price changed in {price_seed.DEFAULT_PRICE_SOURCE}"
+    assert gpt4o[1]["change_reason"] == ""
     # other models untouched
     others = [r for r in after if r["model"] != "gpt-4o" or r["provider"] != "openai"]
     assert others == [r for r in rows if r["model"] != "gpt-4o" or r["provider"] != "openai"]
