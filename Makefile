@@ -15,13 +15,13 @@ export DO_NOT_TRACK := 1
 # dbt colours its output only on a terminal: a log file or CI gets no escape codes.
 export DBT_USE_COLORS ?= $(shell [ -t 1 ] && echo true || echo false)
 
-.PHONY: help setup demo build check-seeds validate test lint lint-sql lint-py pytest lock clean bench bench-quick test-postgres test-spark rebuild-facts
+.PHONY: help setup demo build check-seeds validate test lint lint-sql lint-py pytest lock clean bench bench-quick setup-engines test-postgres test-spark rebuild-facts
 
 help:
 	@echo "make demo   - set up and build the bundled sample, print the summary"
 	@echo "make test   - set up, check seeds, lint, dbt build (all data and unit tests), pytest"
-	@echo "make build  - gate, dbt build and build report on your logs in AI_FINOPS_RAW_DIR (FAIL_ON=warning: strict)"
-	@echo "make check-seeds - load and check every seed in a throwaway warehouse (seconds; before a seed PR)"
+	@echo "make build  - gate, dbt build and build report on your logs in AI_FINOPS_RAW_DIR with your config/ (FAIL_ON=warning: strict)"
+	@echo "make check-seeds - load and check the price table and config/ in a throwaway warehouse (seconds; before a seed PR)"
 	@echo "make validate - landing gate (great-expectations) on AI_FINOPS_RAW_DIR; report in reports/"
 	@echo "make test-postgres - build on a throwaway PostgreSQL server, compare every mart total with DuckDB"
 	@echo "make test-spark    - build on a local Apache Spark (pyspark), compare every mart total with DuckDB"
@@ -47,11 +47,13 @@ build: setup
 	$(DBT) build --quiet --exclude resource_type:unit_test
 	$(PY) -m ai_finops.build_report --fail-on $(FAIL_ON)
 
-# Finance's check before a seed pull request (and CI's first step): load every seed into a
+# Finance's check before a seed pull request (and CI's first step): load every seed of the
+# configuration folder (AI_FINOPS_CONFIG_DIR, default config/) and the price table into a
 # throwaway warehouse, with each seed's checks, then the references between seeds. No landing
 # data, no models: seconds.
 check-seeds: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	echo "check-seeds: seeds/ and $${AI_FINOPS_CONFIG_DIR:-config}/" && \
 	AI_FINOPS_DUCKDB_PATH=$$tmp/seeds.duckdb $(DBT) seed --quiet && \
 	AI_FINOPS_DUCKDB_PATH=$$tmp/seeds.duckdb $(DBT) run-operation ai_finops.check_seed_references
 
@@ -65,10 +67,15 @@ GATE_SEVERITY ?= warn
 validate: setup
 	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 
-# The demo builds the bundled sample into its own warehouse file, never into the one `make
-# build` fills from your landing folder: demo requests cannot end up in your numbers.
-DEMO_ENV := AI_FINOPS_RAW_DIR=data/sample AI_FINOPS_DUCKDB_PATH=warehouse/demo.duckdb
+# The demo is an example company: its configuration (examples/demo_company/config) and its logs
+# (data/sample), built into its own warehouse file. Your build (make build) reads your
+# configuration (config/) into warehouse/ai_finops.duckdb: demo requests, shared costs and closed
+# months cannot end up in your numbers. make test builds the demo into a third file.
+DEMO_CONFIG := examples/demo_company/config
+DEMO_ENV := AI_FINOPS_RAW_DIR=data/sample AI_FINOPS_CONFIG_DIR=$(DEMO_CONFIG) AI_FINOPS_DUCKDB_PATH=warehouse/demo.duckdb
+TEST_ENV := AI_FINOPS_RAW_DIR=data/sample AI_FINOPS_CONFIG_DIR=$(DEMO_CONFIG) AI_FINOPS_DUCKDB_PATH=warehouse/test.duckdb
 demo: setup
+	@mkdir -p warehouse
 	$(DEMO_ENV) $(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 	$(DEMO_ENV) $(DBT) seed --quiet
 	$(DEMO_ENV) $(DBT) build --quiet --exclude resource_type:unit_test
@@ -86,8 +93,9 @@ pytest: setup
 	$(PY) -m pytest -q tests/python
 
 test: setup check-seeds lint
-	$(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
-	$(DBT) build --quiet --full-refresh
+	AI_FINOPS_CONFIG_DIR=$(DEMO_CONFIG) $(MAKE) --no-print-directory check-seeds
+	$(TEST_ENV) $(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
+	$(TEST_ENV) $(DBT) build --quiet --full-refresh
 	$(PY) -m pytest -q tests/python
 
 # Benchmarks (BENCHMARKS.md): data, warehouses and results under bench/out/ (git-ignored).
@@ -101,12 +109,13 @@ bench-quick: setup
 
 # The extra engines: their adapters are installed on demand (not in requirements.lock), then
 # scripts/<engine>_test.sh starts the engine, builds the sample on it and compares with DuckDB.
-test-postgres: setup
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -r requirements-postgres.txt
+setup-engines: setup
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -r requirements-postgres.txt -r requirements-spark.txt
+
+test-postgres: setup-engines
 	bash scripts/postgres_test.sh
 
-test-spark: setup
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -c requirements.lock -r requirements-spark.txt
+test-spark: setup-engines
 	bash scripts/spark_test.sh
 
 lock:

@@ -387,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=("postgres", "spark"), required=True)
     parser.add_argument(
-        "--raw-dir", default=os.environ.get("AI_FINOPS_RAW_DIR", "data/sample"),
-        help="landing folder (default: env AI_FINOPS_RAW_DIR, else data/sample)",
+        "--raw-dir", default=os.environ.get("AI_FINOPS_RAW_DIR", "landing"),
+        help="landing folder (default: env AI_FINOPS_RAW_DIR, else landing/)",
     )
     parser.add_argument(
         "--source", action="append", choices=SOURCES,

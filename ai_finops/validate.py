@@ -934,8 +934,8 @@ def _summary(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m ai_finops.validate",
                                 description="Validate landing files with great-expectations.")
-    p.add_argument("--raw-dir", default=os.environ.get("AI_FINOPS_RAW_DIR", "data/sample"),
-                   help="landing folder (default: $AI_FINOPS_RAW_DIR, else data/sample)")
+    p.add_argument("--raw-dir", default=os.environ.get("AI_FINOPS_RAW_DIR", "landing"),
+                   help="landing folder (default: $AI_FINOPS_RAW_DIR, else landing/)")
     p.add_argument("--severity", choices=["warn", "error"], default="warn",
                    help="warn: report and exit 0 (default); error: exit 1 on a critical failure")
     p.add_argument("--report-dir", default=str(ROOT / "reports"),

@@ -6,7 +6,7 @@ with the effective-dated join (exact model, else the dated snapshot's base model
 tier; batch/flex/priority multiplier; a class without its own rate billed at the input rate),
 and aggregate list cost, gateway cost, requests and tokens by reporting day (UTC) and feature
 (first ``feature:`` tag, else ``spend_logs_metadata.feature``, else the API key's default
-feature from ``seeds/api_keys.csv``, else ``unattributed``: the project's precedence). The
+feature from the configuration's ``api_keys.csv``, else ``unattributed``: the project's precedence). The
 result is written as a table to a DuckDB file, as dbt writes its tables.
 
 What it leaves out on purpose, because a hand-written job would: the per-line accounting
@@ -21,7 +21,8 @@ Two readers (``--reader``):
 
 Usage::
 
-    python bench/baseline.py --raw DIR --seeds seeds --db OUT.duckdb [--reader json|lines]
+    python bench/baseline.py --raw DIR --seeds seeds --config examples/demo_company/config
+        --db OUT.duckdb [--reader json|lines]
         [--threads N] [--json]
 
 Prints one JSON object: seconds per step, rows, totals (for comparing with the dbt build).
@@ -36,6 +37,9 @@ import time
 from pathlib import Path
 
 import duckdb
+
+# the generator's API keys and features are the demo company's
+DEMO_CONFIG = str(Path(__file__).resolve().parents[1] / "examples" / "demo_company" / "config")
 
 PRICE_TYPES = {
     "provider": "VARCHAR", "model": "VARCHAR", "effective_from": "DATE", "effective_to": "DATE",
@@ -120,9 +124,9 @@ def source_sql(raw_dir: str, reader: str) -> str:
     raise ValueError(f"unknown reader {reader!r}")
 
 
-def baseline_sql(raw_dir: str, seeds_dir: str, reader: str) -> str:
+def baseline_sql(raw_dir: str, seeds_dir: str, reader: str, config_dir: str = DEMO_CONFIG) -> str:
     prices = str(Path(seeds_dir) / "model_prices.csv")
-    api_keys = str(Path(seeds_dir) / "api_keys.csv")
+    api_keys = str(Path(config_dir) / "api_keys.csv")
     return f"""
 create or replace table baseline_feature_day as
 with
@@ -218,7 +222,7 @@ group by all
 
 
 def run(raw_dir: str, seeds_dir: str, db_path: str, reader: str = "json",
-        threads: int | None = None) -> dict:
+        threads: int | None = None, config_dir: str = DEMO_CONFIG) -> dict:
     db = Path(db_path)
     for p in (db, db.with_name(db.name + ".wal")):
         if p.exists():
@@ -230,7 +234,7 @@ def run(raw_dir: str, seeds_dir: str, db_path: str, reader: str = "json",
         con.execute(f"set threads = {int(threads)}")
     result["threads"] = con.execute("select current_setting('threads')").fetchone()[0]
     t1 = time.perf_counter()
-    con.execute(baseline_sql(raw_dir, seeds_dir, reader))
+    con.execute(baseline_sql(raw_dir, seeds_dir, reader, config_dir))
     t2 = time.perf_counter()
     con.close()
     t3 = time.perf_counter()
@@ -249,16 +253,19 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--raw", required=True, help="landing folder (holds litellm/)")
     p.add_argument("--seeds", default=str(Path(__file__).resolve().parents[1] / "seeds"),
-                   help="folder with model_prices.csv and api_keys.csv (default: the project's)")
+                   help="folder with model_prices.csv (default: the project's)")
+    p.add_argument("--config", default=DEMO_CONFIG,
+                   help="configuration folder with api_keys.csv (default: the demo company's,"
+                        " whose keys the generator uses)")
     p.add_argument("--db", required=True, help="DuckDB file to write (replaced)")
     p.add_argument("--reader", choices=("json", "lines"), default="json")
     p.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all)")
     p.add_argument("--print-sql", action="store_true", help="print the statement and exit")
     args = p.parse_args(argv)
     if args.print_sql:
-        print(baseline_sql(args.raw, args.seeds, args.reader))
+        print(baseline_sql(args.raw, args.seeds, args.reader, args.config))
         return 0
-    print(json.dumps(run(args.raw, args.seeds, args.db, args.reader, args.threads)))
+    print(json.dumps(run(args.raw, args.seeds, args.db, args.reader, args.threads, args.config)))
     return 0
 
 

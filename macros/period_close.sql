@@ -6,7 +6,7 @@
     list, direct and gateway cost). A request's entries always add up to what it is worth now;
     which month holds which part is the period-close rule:
       - a request of an open month that no closed month booked: one `usage` entry in its month;
-      - a month in seeds/closed_periods.csv keeps the entries it had when it closed
+      - a month in config/closed_periods.csv keeps the entries it had when it closed
         (int_llm_cost_entries_closed), whatever happens later;
       - whatever would change a closed month later is the difference between what a request is
         worth now and what closed months booked for it, posted to the first open month after
@@ -231,7 +231,7 @@
 {% endmacro %}
 
 {#
-    Removes the recorded rows of months no longer in seeds/closed_periods.csv (a month reopened
+    Removes the recorded rows of months no longer in config/closed_periods.csv (a month reopened
     to be corrected): it is valued from the seeds again, and closes anew when it is listed
     again. The restatement is reported in the build's output: which month, and how many
     recorded rows are forgotten. A pre-hook of the models that record closed months. Spark's
@@ -249,7 +249,7 @@
     ).rows -%}
     {%- for row in reopened -%}
         {%- do log(
-            'Period close: ' ~ row[0][:7] ~ ' is no longer in seeds/closed_periods.csv: ' ~ relation.identifier
+            'Period close: ' ~ row[0][:7] ~ ' is no longer in ' ~ ai_finops.seed_file('closed_periods') ~ ': ' ~ relation.identifier
             ~ ' forgets the ' ~ row[1] ~ ' row(s) recorded when it closed, and the month is restated'
             ~ ' from the seeds as they are now.', info=true
         ) -%}

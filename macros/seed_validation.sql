@@ -22,11 +22,25 @@
     {%- endfor -%}
     {%- if messages | length > 0 -%}
         {%- do exceptions.raise_compiler_error(
-            'seeds/' ~ seed.identifier ~ '.csv has ' ~ messages | length ~ ' bad row(s):\n'
+            ai_finops.seed_file(seed.identifier) ~ ' has ' ~ messages | length ~ ' bad row(s):\n'
             ~ messages | join('\n')
         ) -%}
     {%- endif -%}
     {{ return('') }}
+{% endmacro %}
+
+{#
+    The file a seed is loaded from, as a person would open it: seeds/model_prices.csv, or the
+    company's configuration folder (var AI_FINOPS_CONFIG_DIR: config/, or the demo's
+    examples/demo_company/config/) for every other seed.
+#}
+{% macro seed_file(name) %}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'seed' and node.name == name -%}
+            {{ return(node.original_file_path) }}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(name ~ '.csv') }}
 {% endmacro %}
 
 {#

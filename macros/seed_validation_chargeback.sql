@@ -187,7 +187,7 @@
                 ~ " || ', which is not in cost_centers.csv.' as problem from " ~ ai_finops._numbered(policies) ~ " as p"
                 ~ " left join " ~ ref('cost_centers') ~ " as c on p.cost_center = c.cost_center"
                 ~ " where c.cost_center is null order by p.csv_line",
-            'fix': 'add the cost center to seeds/cost_centers.csv or correct the code.'
+            'fix': 'add the cost center to ' ~ ai_finops.seed_file('cost_centers') ~ ' or correct the code.'
         },
         {
             'seed': ref('budgets'),
@@ -195,7 +195,7 @@
                 ~ " from " ~ ai_finops._numbered(ref('budgets')) ~ " as b"
                 ~ " left join " ~ ref('features') ~ " as f on b.feature = f.feature"
                 ~ " where f.feature is null order by b.csv_line",
-            'fix': 'use a feature key from seeds/features.csv.'
+            'fix': 'use a feature key from ' ~ ai_finops.seed_file('features') ~ '.'
         },
         {
             'seed': costs,
@@ -204,7 +204,7 @@
                 ~ " from " ~ ai_finops._numbered(costs) ~ " as c"
                 ~ " where c.allocation_basis = 'fixed' and not exists (select 1 from " ~ shares ~ " as s"
                 ~ " where s.cost_item = c.cost_item and s.effective_from <= c.cost_month) order by c.csv_line",
-            'fix': 'add the shares to seeds/shared_cost_fixed_shares.csv (effective_from on or before the month) or use another allocation_basis.'
+            'fix': 'add the shares to ' ~ ai_finops.seed_file('shared_cost_fixed_shares') ~ ' (effective_from on or before the month) or use another allocation_basis.'
         },
         {
             'seed': shares,
@@ -213,7 +213,7 @@
                 ~ " from " ~ ai_finops._numbered(shares) ~ " as s"
                 ~ " left join (select distinct cost_item from " ~ costs ~ ") as c on s.cost_item = c.cost_item"
                 ~ " where c.cost_item is null group by s.cost_item order by 1",
-            'fix': 'correct the cost_item to the name used in seeds/shared_platform_costs.csv.'
+            'fix': 'correct the cost_item to the name used in ' ~ ai_finops.seed_file('shared_platform_costs') ~ '.'
         },
     ] -%}
     {%- for check in checks -%}

@@ -113,7 +113,7 @@
                 ~ " || ', which is not in cost_centers.csv.' as problem from " ~ ai_finops._numbered(features) ~ " as f"
                 ~ " left join " ~ ref('cost_centers') ~ " as c on f.cost_center = c.cost_center"
                 ~ " where c.cost_center is null order by f.csv_line",
-            'fix': 'add the cost center to seeds/cost_centers.csv or correct the code.'
+            'fix': 'add the cost center to ' ~ ai_finops.seed_file('cost_centers') ~ ' or correct the code.'
         },
         {
             'seed': ref('api_keys'),
@@ -121,7 +121,7 @@
                 ~ " || ', which is not in features.csv.' as problem from " ~ ai_finops._numbered(ref('api_keys')) ~ " as k"
                 ~ " left join " ~ features ~ " as f on k.default_feature = f.feature"
                 ~ " where k.default_feature is not null and f.feature is null order by k.csv_line",
-            'fix': 'add the feature to seeds/features.csv, correct the name, or leave default_feature empty.'
+            'fix': 'add the feature to ' ~ ai_finops.seed_file('features') ~ ', correct the name, or leave default_feature empty.'
         },
         {
             'seed': ref('pnl_rules'),
@@ -129,7 +129,7 @@
                 ~ " || ', which is not in features.csv.' as problem from " ~ ai_finops._numbered(ref('pnl_rules')) ~ " as r"
                 ~ " left join " ~ features ~ " as f on r.match_feature = f.feature"
                 ~ " where r.match_feature <> '*' and f.feature is null order by r.csv_line",
-            'fix': 'use a feature key from seeds/features.csv, or * for any feature.'
+            'fix': 'use a feature key from ' ~ ai_finops.seed_file('features') ~ ', or * for any feature.'
         },
     ] -%}
     {%- for check in checks -%}

@@ -14,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
+# The sample's company (features, keys, cost centers, closed September, ...): the configuration
+# every test builds with unless it says otherwise, relative to the project folder.
+DEMO_CONFIG = "examples/demo_company/config"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 sys.path.insert(0, str(ROOT))
@@ -34,6 +37,7 @@ def run_dbt(
         **os.environ,
         "AI_FINOPS_RAW_DIR": str(raw_dir),
         "AI_FINOPS_DUCKDB_PATH": str(db_path),
+        "AI_FINOPS_CONFIG_DIR": DEMO_CONFIG,
         "DBT_PROFILES_DIR": str(project_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",

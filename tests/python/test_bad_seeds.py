@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, project_copy, run_dbt
+from conftest import DEMO_CONFIG, ROOT, SAMPLE, project_copy, run_dbt
 
 
 @dataclass
@@ -149,6 +149,7 @@ def seeded(tmp_path_factory):
     work = tmp_path_factory.mktemp("bad_seeds")
     project = _project_copy(work)
     seeds = project / "seeds"
+    config = project / DEMO_CONFIG
     classes: dict[str, BadSeed] = {}
 
     header, rows = _read(seeds / "model_prices.csv")
@@ -164,12 +165,12 @@ def seeded(tmp_path_factory):
     _write(seeds / "model_prices.csv", header, rows)
 
     planted: dict[str, tuple[list[str], list[dict]]] = {}
-    for bad, plant in _other_seed_classes(seeds):
-        header, rows = planted.setdefault(bad.seed, _read(seeds / f"{bad.seed}.csv"))
+    for bad, plant in _other_seed_classes(config):
+        header, rows = planted.setdefault(bad.seed, _read(config / f"{bad.seed}.csv"))
         bad.line = plant(rows)
         classes[bad.name] = bad
     for seed, (header, rows) in planted.items():
-        _write(seeds / f"{seed}.csv", header, rows)
+        _write(config / f"{seed}.csv", header, rows)
 
     proc = run_dbt(["seed"], raw_dir=SAMPLE, db_path=work / "wh.duckdb", project_dir=project,
                    work_dir=work, check=False)
@@ -190,7 +191,7 @@ def test_a_price_jump_with_a_change_reason_passes(seeded) -> None:
 
 def _all_class_names() -> list[str]:
     return [c[0] for c in PRICE_CLASSES] + [
-        bad.name for bad, _ in _other_seed_classes(ROOT / "seeds")]
+        bad.name for bad, _ in _other_seed_classes(ROOT / DEMO_CONFIG)]
 
 
 @pytest.mark.parametrize("name", _all_class_names())
@@ -198,7 +199,8 @@ def test_each_bad_edit_is_named_with_its_file_line_and_fix(seeded, name: str) ->
     proc, classes = seeded
     bad = classes[name]
     out = proc.stdout
-    assert f"seeds/{bad.seed}.csv has " in out, out[-3000:]
+    folder = "seeds" if bad.seed == "model_prices" else DEMO_CONFIG
+    assert f"{folder}/{bad.seed}.csv has " in out, out[-3000:]
     expected = f"line {bad.line}: {bad.problem}"
     assert expected in out, f"{expected!r} not in:\n{out[-4000:]}"
     message_line = next(m for m in out.splitlines() if expected in m)
@@ -212,7 +214,7 @@ def test_every_checked_seed_is_in_the_catalogue() -> None:
     hooks = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["seeds"]["ai_finops"]
     checked = {seed for seed, config in hooks.items()
                if isinstance(config, dict) and "+post-hook" in config}
-    covered = {"model_prices"} | {bad.seed for bad, _ in _other_seed_classes(ROOT / "seeds")}
+    covered = {"model_prices"} | {bad.seed for bad, _ in _other_seed_classes(ROOT / DEMO_CONFIG)}
     assert checked <= covered, f"seeds with checks but no bad-seed class: {checked - covered}"
 
 
@@ -221,15 +223,15 @@ def test_check_seeds_names_a_reference_to_an_unknown_cost_center(tmp_path: Path)
     center that cost_centers.csv lacks fails with the file, the line and the fix, before any
     model is built."""
     project = project_copy(tmp_path / "project")
-    header, rows = _read(project / "seeds" / "features.csv")
+    header, rows = _read(project / DEMO_CONFIG / "features.csv")
     rows[1]["cost_center"] = "CC-999"
-    _write(project / "seeds" / "features.csv", header, rows)
+    _write(project / DEMO_CONFIG / "features.csv", header, rows)
     db = tmp_path / "seeds.duckdb"
     run_dbt(["seed"], raw_dir=SAMPLE, db_path=db, project_dir=project, work_dir=tmp_path)
     proc = run_dbt(["run-operation", "ai_finops.check_seed_references"], raw_dir=SAMPLE,
                    db_path=db, project_dir=project, work_dir=tmp_path, check=False)
     assert proc.returncode != 0
-    assert "seeds/features.csv has " in proc.stdout, proc.stdout[-3000:]
+    assert f"{DEMO_CONFIG}/features.csv has " in proc.stdout, proc.stdout[-3000:]
     assert (f"line 3: feature {rows[1]['feature']} points to cost center CC-999, which is not "
             "in cost_centers.csv.") in proc.stdout
-    assert "Fix: add the cost center to seeds/cost_centers.csv" in proc.stdout
+    assert f"Fix: add the cost center to {DEMO_CONFIG}/cost_centers.csv" in proc.stdout

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE, copy_sample, project_copy, query, run_dbt, table_hash
+from conftest import DEMO_CONFIG, SAMPLE, copy_sample, project_copy, query, run_dbt, table_hash
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 PERSISTED = ["int_llm_cost_entries_closed", "int_chargeback_lines_closed"]
@@ -103,7 +103,7 @@ def cb(tmp_path_factory) -> dict:
     with duckdb.connect(str(db), read_only=True) as con:
         first["summary"] = summarise(con)
 
-    # September is closed (seeds/closed_periods.csv). A late file with September requests lands,
+    # September is closed (the demo configuration's closed_periods.csv). A late file with September requests lands,
     # and a past price is edited: neither may change what September was charged.
     late = _late_september_records()
     (raw / "litellm" / "late-september.jsonl").write_text(
@@ -278,7 +278,7 @@ def test_summary_prints_the_chargeback_of_the_latest_month(cb: dict) -> None:
 
 def test_bad_chargeback_seeds_fail_naming_file_line_and_fix(tmp_path: Path) -> None:
     project = project_copy(tmp_path / "project")
-    seeds = project / "seeds"
+    seeds = project / DEMO_CONFIG
     with (seeds / "chargeback_policies.csv").open("a") as f:
         f.write("growth,2026-01-01,,real_cost_plus_markup,150,CC-310,too much\n")
         f.write("search,2026-06-01,,chargeback,,CC-310,typo and overlap\n")
@@ -293,10 +293,10 @@ def test_bad_chargeback_seeds_fail_naming_file_line_and_fix(tmp_path: Path) -> N
     out = proc.stdout
     policies = (seeds / "chargeback_policies.csv").read_text().splitlines()
     search = next(i for i, r in enumerate(policies) if r.startswith("search,")) + 1
-    assert "seeds/chargeback_policies.csv has 3 bad row(s)" in out
+    assert f"{DEMO_CONFIG}/chargeback_policies.csv has 3 bad row(s)" in out
     assert f"line {search}: team search has overlapping windows" in out
     assert f"line {len(policies)}: chargeback_method 'chargeback' is not allowed." in out
     assert "Fix: chargeback_method must be one of: showback, proportional, real_cost_plus_markup, budget." in out
     assert f"line {len(policies) - 1}: team growth has markup_pct 150" in out
-    assert "seeds/shared_cost_fixed_shares.csv has 1 bad row(s)" in out
+    assert f"{DEMO_CONFIG}/shared_cost_fixed_shares.csv has 1 bad row(s)" in out
     assert "shares of platform_team from 2026-01-01 sum to 110" in out

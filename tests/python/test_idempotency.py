@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DBT, ROOT, copy_sample, run_dbt
+from conftest import DBT, DEMO_CONFIG, ROOT, copy_sample, run_dbt
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 # Audit columns that hold the time a build recorded something (rpt_chargeback_monthly's
@@ -84,7 +84,8 @@ def test_building_twice_changes_no_mart(reference, tmp_path: Path) -> None:
 def test_a_build_killed_midway_then_rerun_gives_the_same_marts(reference, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "AI_FINOPS_RAW_DIR": str(reference["raw"]),
-           "AI_FINOPS_DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT),
+           "AI_FINOPS_DUCKDB_PATH": str(db), "AI_FINOPS_CONFIG_DIR": DEMO_CONFIG,
+           "DBT_PROFILES_DIR": str(ROOT),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
     proc = subprocess.Popen(
         [DBT, *BUILD, "--project-dir", str(ROOT), "--target-path", str(tmp_path / "target"),

@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, copy_sample, query, run_dbt
+from conftest import DEMO_CONFIG, ROOT, SAMPLE, copy_sample, query, run_dbt
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 SHAPES = Path(__file__).parent / "fixtures" / "litellm_real_shapes"
@@ -276,7 +276,7 @@ def test_history_independence_one_run_or_thirty_daily_runs(tmp_path: Path) -> No
     from conftest import project_copy
 
     project = project_copy(tmp_path / "project")
-    (project / "seeds" / "closed_periods.csv").write_text("closed_month,closed_on,closed_by,note\n")
+    (project / DEMO_CONFIG / "closed_periods.csv").write_text("closed_month,closed_on,closed_by,note\n")
 
     one_raw = tmp_path / "one" / "raw"
     arrivals = _landing_days(one_raw)

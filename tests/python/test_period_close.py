@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import copy_sample, project_copy, query, run_dbt
+from conftest import DEMO_CONFIG, copy_sample, project_copy, query, run_dbt
 
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 SEP, OCT = "2026-09-01", "2026-10-01"
@@ -85,7 +85,7 @@ def books(tmp_path: Path):
 
 def test_a_back_dated_price_correction_reaches_every_open_month(books) -> None:
     project, build = books
-    _edit_csv(project / "seeds" / "closed_periods.csv", _close())  # every month open
+    _edit_csv(project / DEMO_CONFIG / "closed_periods.csv", _close())  # every month open
     db = build()
     before = query(db, BY_USAGE)
     _edit_csv(project / "seeds" / "model_prices.csv", _scale_price("gpt-4o-mini", "1.5"))
@@ -109,7 +109,7 @@ def test_a_closed_month_never_changes_and_corrections_are_adjustments(books) -> 
     project, build = books
     prices = project / "seeds" / "model_prices.csv"
     original_prices = prices.read_text()
-    _edit_csv(project / "seeds" / "closed_periods.csv", _close(SEP))
+    _edit_csv(project / DEMO_CONFIG / "closed_periods.csv", _close(SEP))
     right = query(build("right"), BY_USAGE)  # September valued with the right prices
 
     # a price typed 1000x too high is built, and September closes with it
@@ -141,7 +141,7 @@ def test_a_closed_month_never_changes_and_corrections_are_adjustments(books) -> 
             if row["feature"] == "rag-search":
                 row["cost_center"] = "CC-320"
         return rows
-    _edit_csv(project / "seeds" / "features.csv", move_rag_search)
+    _edit_csv(project / DEMO_CONFIG / "features.csv", move_rag_search)
     build()
     moved = query(db, f"""select cost_center, sum(requests), sum(cost_usd) from rpt_pnl_monthly
                           where booked_month = '{OCT}' and usage_month = '{SEP}'
@@ -158,9 +158,9 @@ def test_a_closed_month_never_changes_and_corrections_are_adjustments(books) -> 
                      f"where usage_month = '{SEP}'") == [(right[0][1], right[0][2])]
 
     # reopening September restates it from the seeds as they are now, and the build says so
-    _edit_csv(project / "seeds" / "closed_periods.csv", _close())
+    _edit_csv(project / DEMO_CONFIG / "closed_periods.csv", _close())
     build()
-    assert "Period close: 2026-09 is no longer in seeds/closed_periods.csv" in build.output
+    assert f"Period close: 2026-09 is no longer in {DEMO_CONFIG}/closed_periods.csv" in build.output
     assert query(db, "select count(*) from fct_llm_cost_entries where entry_type <> 'usage'") \
         == [(0,)]
     assert query(db, f"select sum(cost_usd) from rpt_pnl_monthly where booked_month = '{SEP}'") \

@@ -1,6 +1,6 @@
 {#
     One row per closed charge month x team x usage month: the chargeback lines of every month
-    in seeds/closed_periods.csv, recorded by the first build that saw the month closed, exactly
+    in config/closed_periods.csv, recorded by the first build that saw the month closed, exactly
     as int_chargeback_lines_computed had them then. This is what was charged.
 
     Insert-only: a recorded month is never rewritten, whatever later happens to its requests,

@@ -1,13 +1,13 @@
 {#
     One row per month x shared cost item x team: the team's share of the month's shared platform
-    cost (seeds/shared_platform_costs.csv), in US dollars.
+    cost (config/shared_platform_costs.csv), in US dollars.
 
     Allocation bases (allocation_basis), on the month's own usage (late arrivals charged as
     adjustments of a later month do not move a month's allocation):
     - cost      share of the month's direct LLM cost (frozen rates): heavy users pay more;
     - requests  share of the month's requests: gateway and logging cost scales with calls;
     - even      equal split across the teams with requests in the month;
-    - fixed     the shares of seeds/shared_cost_fixed_shares.csv, the version in force (the
+    - fixed     the shares of config/shared_cost_fixed_shares.csv, the version in force (the
                 latest effective_from on or before the month), including teams with no usage.
     Every dollar is allocated. A basis with nothing to weigh in the month (no cost, no requests)
     falls back to an even split, and allocation_basis_applied says `even_fallback`. An even split

@@ -1,6 +1,6 @@
 {#
     The books of every closed month, as they were when it closed: the cost entries booked to
-    each month of seeds/closed_periods.csv, recorded by the first build that finds the month
+    each month of config/closed_periods.csv, recorded by the first build that finds the month
     listed (computed then as if it were still open, from the seeds as they were), plus one
     `period_closed` marker row per month so that a month with no entry is recorded closed too.
 

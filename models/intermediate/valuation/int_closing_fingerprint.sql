@@ -1,5 +1,5 @@
 {#
-    One row: a fingerprint of the months in seeds/closed_periods.csv. When a month closes or is
+    One row: a fingerprint of the months in config/closed_periods.csv. When a month closes or is
     reopened, the journal (fct_llm_cost_entries) is booked again from scratch; otherwise only the
     requests valued again since its last build are (macros/valuation.sql).
 #}

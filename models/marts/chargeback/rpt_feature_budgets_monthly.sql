@@ -1,5 +1,5 @@
 -- One row per month x use case (feature) with a budget in force or spend: the allowance
--- (seeds/budgets.csv), spend to date at the month's frozen rates (what the team is charged),
+-- (config/budgets.csv), spend to date at the month's frozen rates (what the team is charged),
 -- the daily burn rate, the month-end forecast and a status that warns before the money runs out.
 -- Measured as of var chargeback_as_of_date (default: the reporting date of the newest request),
 -- so a month in progress is forecast and a finished month is final. Spend is the month's books

@@ -152,6 +152,11 @@ classified as (
                 {{ ai_finops.epoch_seconds_to_timestamp('start_time_seconds') }}
                 < {{ ai_finops.earliest_request_time() }}
                 then 'time_before_start'
+            when
+                {{ ai_finops.is_far_from_file_date(
+                    ai_finops.epoch_seconds_to_timestamp('start_time_seconds'), 'source_file'
+                ) }}
+                then 'time_far_from_file_date'
         end as quarantine_reason
     from normalised
 ),

@@ -219,6 +219,11 @@ classified as (
                 {{ ai_finops.otel_unix_nano_to_timestamp('start_time_unix_nano') }}
                 < {{ ai_finops.earliest_request_time() }}
                 then 'time_before_start'
+            when
+                {{ ai_finops.is_far_from_file_date(
+                    ai_finops.otel_unix_nano_to_timestamp('start_time_unix_nano'), 'source_file'
+                ) }}
+                then 'time_far_from_file_date'
             -- a failed call bills nothing: its token attributes are not read
             when is_failure then null
             when has_unparseable_tokens then 'unparseable_tokens'
