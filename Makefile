@@ -77,7 +77,6 @@ TEST_ENV := AI_FINOPS_RAW_DIR=data/sample AI_FINOPS_CONFIG_DIR=$(DEMO_CONFIG) AI
 demo: setup
 	@mkdir -p warehouse
 	$(DEMO_ENV) $(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
-	$(DEMO_ENV) $(DBT) seed --quiet
 	$(DEMO_ENV) $(DBT) build --quiet --exclude resource_type:unit_test
 	$(DEMO_ENV) $(PY) -m ai_finops.summary
 

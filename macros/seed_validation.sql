@@ -44,6 +44,26 @@
 {% endmacro %}
 
 {#
+    For a value a seed check rejects: " (closest allowed value: 'x')", the candidate nearest by
+    edit distance (case and surrounding spaces ignored), as SQL text to append to a problem.
+    `candidates_sql` is a query with one column, `candidate`. DuckDB (the default warehouse, and
+    make check-seeds) names it; the other engines have no built-in edit distance: empty there.
+#}
+{% macro closest_allowed(value_sql, candidates_sql) %}
+    {{ return(adapter.dispatch('closest_allowed', 'ai_finops')(value_sql, candidates_sql)) }}
+{% endmacro %}
+
+{% macro default__closest_allowed(value_sql, candidates_sql) %}
+    {{ return("''") }}
+{% endmacro %}
+
+{% macro duckdb__closest_allowed(value_sql, candidates_sql) %}
+    {%- set closest = "(select arg_min(candidates.candidate, levenshtein(lower(trim(candidates.candidate)), lower(trim("
+        ~ value_sql ~ ")))) from (" ~ candidates_sql ~ ") as candidates)" -%}
+    {{ return("coalesce(' (closest allowed value: ''' || " ~ closest ~ " || ''')', '')") }}
+{% endmacro %}
+
+{#
     The CSV line number of a seed row (header = line 1). DuckDB keeps a freshly loaded seed in
     file order and its rowids ascending (from an arbitrary start), so the n-th rowid is line n + 1;
     other engines give no order, and messages name the row by its key instead.
@@ -185,4 +205,64 @@
         where coalesce(trim(a.change_reason), '') = '' and {{ off_by }} > {{ factor }}
     {%- endset -%}
     {{ return(sql) }}
+{% endmacro %}
+
+{#
+    Every date column of a seed (column_types: date) holds ISO dates, YYYY-MM-DD. Checked before
+    the seed loads (a pre-hook of every seed), so that a US or European date (09/01/2026,
+    01.09.2026) is named with its file, line, value and the format expected, not with the
+    engine's conversion error. DuckDB reads the CSV as text for it; other engines load seeds
+    through dbt's own reader, which names the row itself.
+#}
+{% macro check_seed_dates(node) %}
+    {{ return(adapter.dispatch('check_seed_dates', 'ai_finops')(node)) }}
+{% endmacro %}
+
+{% macro default__check_seed_dates(node) %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__check_seed_dates(node) %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set csv = "read_csv('" ~ adapter.get_seed_file_path(node) ~ "', header = true, all_varchar = true)" -%}
+    {%- set header = run_query('select * from ' ~ csv ~ ' limit 0').column_names -%}
+    {%- set dates = [] -%}
+    {%- for column, type in (node.config.column_types or {}).items() -%}
+        {%- if type | lower == 'date' and column in header -%}
+            {%- do dates.append(column) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not dates -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set checks = [] -%}
+    {%- for column in dates -%}
+        {%- set value = 'trim("' ~ column ~ '")' -%}
+        {%- do checks.append(
+            "select csv_line, '" ~ column ~ "' as date_column, " ~ value ~ " as date_value from lines"
+            ~ " where nullif(" ~ value ~ ", '') is not null and (not regexp_full_match(" ~ value
+            ~ ", '[0-9]{4}-[0-9]{2}-[0-9]{2}') or try_cast(" ~ value ~ " as date) is null)"
+        ) -%}
+    {%- endfor -%}
+    {#- a seed file is read by one thread, in file order: row n is line n + 1 -#}
+    {%- set rows = run_query(
+        'with lines as (select row_number() over () + 1 as csv_line, * from ' ~ csv ~ ') '
+        ~ checks | join(' union all ') ~ ' order by csv_line'
+    ).rows -%}
+    {%- set messages = [] -%}
+    {%- for row in rows -%}
+        {%- do messages.append(
+            '  - line ' ~ row[0] ~ ': ' ~ row[1] ~ " '" ~ row[2] ~ "' is not a date in the format"
+            ~ ' YYYY-MM-DD. Fix: write it as year-month-day, e.g. 2026-09-01 for 1 September 2026.'
+        ) -%}
+    {%- endfor -%}
+    {%- if messages -%}
+        {%- do exceptions.raise_compiler_error(
+            ai_finops.seed_file(node.name) ~ ' has ' ~ messages | length ~ ' bad row(s):\n'
+            ~ messages | join('\n')
+        ) -%}
+    {%- endif -%}
+    {{ return('') }}
 {% endmacro %}

@@ -184,14 +184,18 @@
         {
             'seed': policies,
             'sql': "select p.csv_line, 'team ' || p.team || ' is debited to cost center ' || p.cost_center"
-                ~ " || ', which is not in cost_centers.csv.' as problem from " ~ ai_finops._numbered(policies) ~ " as p"
+                ~ " || ', which is not in cost_centers.csv' || "
+                ~ ai_finops.closest_allowed('p.cost_center', 'select cost_center as candidate from ' ~ ref('cost_centers'))
+                ~ " || '.' as problem from " ~ ai_finops._numbered(policies) ~ " as p"
                 ~ " left join " ~ ref('cost_centers') ~ " as c on p.cost_center = c.cost_center"
                 ~ " where c.cost_center is null order by p.csv_line",
             'fix': 'add the cost center to ' ~ ai_finops.seed_file('cost_centers') ~ ' or correct the code.'
         },
         {
             'seed': ref('budgets'),
-            'sql': "select b.csv_line, 'budget for feature ' || b.feature || ', which is not in features.csv.' as problem"
+            'sql': "select b.csv_line, 'budget for feature ' || b.feature || ', which is not in features.csv' || "
+                ~ ai_finops.closest_allowed('b.feature', 'select feature as candidate from ' ~ ref('features'))
+                ~ " || '.' as problem"
                 ~ " from " ~ ai_finops._numbered(ref('budgets')) ~ " as b"
                 ~ " left join " ~ ref('features') ~ " as f on b.feature = f.feature"
                 ~ " where f.feature is null order by b.csv_line",
@@ -209,7 +213,9 @@
         {
             'seed': shares,
             'sql': "select min(s.csv_line) as csv_line, 'shares for cost item ' || s.cost_item"
-                ~ " || ', which is not in shared_platform_costs.csv.' as problem"
+                ~ " || ', which is not in shared_platform_costs.csv' || "
+                ~ ai_finops.closest_allowed('s.cost_item', 'select distinct cost_item as candidate from ' ~ costs)
+                ~ " || '.' as problem"
                 ~ " from " ~ ai_finops._numbered(shares) ~ " as s"
                 ~ " left join (select distinct cost_item from " ~ costs ~ ") as c on s.cost_item = c.cost_item"
                 ~ " where c.cost_item is null group by s.cost_item order by 1",

@@ -24,7 +24,9 @@
 {% macro _allowed_values_check(seed, column, allowed, allow_null=false) %}
     {{ return({
         'sql': "select csv_line, '" ~ column ~ " ''' || coalesce(cast(" ~ column ~ " as varchar), '')"
-            ~ " || ''' is not allowed.' as problem from " ~ ai_finops._numbered(seed) ~ " as numbered"
+            ~ " || ''' is not allowed' || "
+            ~ ai_finops.closest_allowed(column, "select '" ~ allowed | join("' as candidate union all select '") ~ "' as candidate")
+            ~ " || '.' as problem from " ~ ai_finops._numbered(seed) ~ " as numbered"
             ~ " where " ~ ("false" if allow_null else column ~ " is null") ~ " or " ~ column
             ~ " not in ('" ~ allowed | join("', '") ~ "')"
             ~ " order by csv_line",
@@ -110,7 +112,9 @@
         {
             'seed': features,
             'sql': "select f.csv_line, 'feature ' || f.feature || ' points to cost center ' || f.cost_center"
-                ~ " || ', which is not in cost_centers.csv.' as problem from " ~ ai_finops._numbered(features) ~ " as f"
+                ~ " || ', which is not in cost_centers.csv' || "
+                ~ ai_finops.closest_allowed('f.cost_center', 'select cost_center as candidate from ' ~ ref('cost_centers'))
+                ~ " || '.' as problem from " ~ ai_finops._numbered(features) ~ " as f"
                 ~ " left join " ~ ref('cost_centers') ~ " as c on f.cost_center = c.cost_center"
                 ~ " where c.cost_center is null order by f.csv_line",
             'fix': 'add the cost center to ' ~ ai_finops.seed_file('cost_centers') ~ ' or correct the code.'
@@ -118,7 +122,9 @@
         {
             'seed': ref('api_keys'),
             'sql': "select k.csv_line, 'api key ' || k.api_key_alias || ' has default_feature ' || k.default_feature"
-                ~ " || ', which is not in features.csv.' as problem from " ~ ai_finops._numbered(ref('api_keys')) ~ " as k"
+                ~ " || ', which is not in features.csv' || "
+                ~ ai_finops.closest_allowed('k.default_feature', 'select feature as candidate from ' ~ features)
+                ~ " || '.' as problem from " ~ ai_finops._numbered(ref('api_keys')) ~ " as k"
                 ~ " left join " ~ features ~ " as f on k.default_feature = f.feature"
                 ~ " where k.default_feature is not null and f.feature is null order by k.csv_line",
             'fix': 'add the feature to ' ~ ai_finops.seed_file('features') ~ ', correct the name, or leave default_feature empty.'
@@ -126,7 +132,9 @@
         {
             'seed': ref('pnl_rules'),
             'sql': "select r.csv_line, 'P&L rule ' || cast(r.rule_priority as varchar) || ' matches feature ' || r.match_feature"
-                ~ " || ', which is not in features.csv.' as problem from " ~ ai_finops._numbered(ref('pnl_rules')) ~ " as r"
+                ~ " || ', which is not in features.csv' || "
+                ~ ai_finops.closest_allowed('r.match_feature', 'select feature as candidate from ' ~ features)
+                ~ " || '.' as problem from " ~ ai_finops._numbered(ref('pnl_rules')) ~ " as r"
                 ~ " left join " ~ features ~ " as f on r.match_feature = f.feature"
                 ~ " where r.match_feature <> '*' and f.feature is null order by r.csv_line",
             'fix': 'use a feature key from ' ~ ai_finops.seed_file('features') ~ ', or * for any feature.'

@@ -107,11 +107,13 @@ def _other_seed_classes(seeds: Path) -> list[tuple[BadSeed, callable]]:
     catalogue = [
         (BadSeed("duplicate_feature", "features", "feature rag-search appears more than once",
                  "keep one row per feature"), append_copy_of(0)),
-        (BadSeed("unknown_usage_type", "features", "usage_type 'production' is not allowed",
+        (BadSeed("unknown_usage_type", "features",
+                 "usage_type 'production' is not allowed (closest allowed value: 'product').",
                  "usage_type must be one of: product, internal, rnd"),
          append_copy_of(1, feature="new-feature", usage_type="production")),
         (BadSeed("misspelled_pnl_category", "cost_centers",
-                 "pnl_category 'cost_of_revenues' is not allowed", "pnl_category must be one of"),
+                 "pnl_category 'cost_of_revenues' is not allowed (closest allowed value:"
+                 " 'cost_of_revenue').", "pnl_category must be one of"),
          change(0, pnl_category="cost_of_revenues")),
         (BadSeed("duplicate_api_key", "api_keys", "api key alias search-prod-key appears more than once",
                  "keep one row per api key alias"), append_copy_of(0)),
@@ -233,5 +235,21 @@ def test_check_seeds_names_a_reference_to_an_unknown_cost_center(tmp_path: Path)
     assert proc.returncode != 0
     assert f"{DEMO_CONFIG}/features.csv has " in proc.stdout, proc.stdout[-3000:]
     assert (f"line 3: feature {rows[1]['feature']} points to cost center CC-999, which is not "
-            "in cost_centers.csv.") in proc.stdout
+            "in cost_centers.csv (closest allowed value: 'CC-900').") in proc.stdout
     assert f"Fix: add the cost center to {DEMO_CONFIG}/cost_centers.csv" in proc.stdout
+
+
+def test_a_date_in_another_format_is_named_with_the_format_expected(tmp_path: Path) -> None:
+    """A US-format date (12/01/2026) in a date column: the seed's pre-hook reads the file as
+    text and names file, line, value and the format, before the engine's conversion fails."""
+    project = project_copy(tmp_path / "project")
+    closed = project / DEMO_CONFIG / "closed_periods.csv"
+    with closed.open("a", encoding="utf-8") as f:
+        f.write("2026-10-01,11/05/2026,finance@example.com,October close typed the US way\n")
+    line = len(closed.read_text(encoding="utf-8").splitlines())
+    proc = run_dbt(["seed", "--select", "closed_periods"], raw_dir=SAMPLE, db_path=tmp_path / "wh.duckdb",
+                   project_dir=project, work_dir=tmp_path, check=False)
+    assert proc.returncode != 0
+    assert f"{DEMO_CONFIG}/closed_periods.csv has 1 bad row(s)" in proc.stdout, proc.stdout[-3000:]
+    assert (f"line {line}: closed_on '11/05/2026' is not a date in the format YYYY-MM-DD. "
+            "Fix: write it as year-month-day") in proc.stdout

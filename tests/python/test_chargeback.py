@@ -295,7 +295,8 @@ def test_bad_chargeback_seeds_fail_naming_file_line_and_fix(tmp_path: Path) -> N
     search = next(i for i, r in enumerate(policies) if r.startswith("search,")) + 1
     assert f"{DEMO_CONFIG}/chargeback_policies.csv has 3 bad row(s)" in out
     assert f"line {search}: team search has overlapping windows" in out
-    assert f"line {len(policies)}: chargeback_method 'chargeback' is not allowed." in out
+    assert (f"line {len(policies)}: chargeback_method 'chargeback' is not allowed (closest allowed"
+            " value: 'showback').") in out
     assert "Fix: chargeback_method must be one of: showback, proportional, real_cost_plus_markup, budget." in out
     assert f"line {len(policies) - 1}: team growth has markup_pct 150" in out
     assert f"{DEMO_CONFIG}/shared_cost_fixed_shares.csv has 1 bad row(s)" in out
