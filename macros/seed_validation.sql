@@ -172,8 +172,8 @@
     {%- set factor = var('price_change_factor') | float -%}
     {%- set ratios = [] -%}
     {%- for column in ['input_usd_per_mtok', 'output_usd_per_mtok'] -%}
-        {%- set now = 'cast(a.' ~ column ~ ' as double)' -%}
-        {%- set before = 'cast(b.' ~ column ~ ' as double)' -%}
+        {%- set now = 'cast(a.' ~ column ~ ' as ' ~ ai_finops.double_type() ~ ')' -%}
+        {%- set before = 'cast(b.' ~ column ~ ' as ' ~ ai_finops.double_type() ~ ')' -%}
         {%- do ratios.append(
             'case when ' ~ now ~ ' > 0 and ' ~ before ~ ' > 0 then greatest('
             ~ now ~ ' / ' ~ before ~ ', ' ~ before ~ ' / ' ~ now ~ ') else 1 end'

@@ -53,10 +53,12 @@ def test_s3_logger_objects_are_accounted_line_for_line(tmp_path: Path) -> None:
     originals = sorted(logs.rglob("*.json"))
     for path in originals:
         _age(path, 3 * DAY)
+    # the uploader retried: the same object under a new name, in the folder LiteLLM names by
+    # the request's start date (a folder of another date would quarantine it as a clock error)
+    for path in originals[:3]:
+        shutil.copy(path, path.parent / f"retry-{path.name}")
     redelivered = logs / "2026-11-02"
     redelivered.mkdir()
-    for path in originals[:3]:  # the uploader retried: the same object under a new name
-        shutil.copy(path, redelivered / f"retry-{path.name}")
     broken = redelivered / "time-00-00-01-000000_broken.json"
     broken.write_text('{"id": "chatcmpl-broken", "model": ')  # cut off mid-upload
 
@@ -95,7 +97,9 @@ def test_a_daily_run_reads_only_what_is_new(tmp_path: Path) -> None:
 
     september = _records(SAMPLE / "litellm" / "litellm-2026-09.jsonl")
     new_day = [dict(r, id=f"day2-{i}") for i, r in enumerate(september[:3])]
-    _write_jsonl(raw / "litellm" / "2026-10-31" / "day2.jsonl", new_day)
+    # (copies of September records: a folder named by a date would quarantine them as far
+    # from their file's date)
+    _write_jsonl(raw / "litellm" / "day2" / "day2.jsonl", new_day)
     appended = dict(september[0], id="appended-late", startTime=september[0]["startTime"] - 20 * DAY)
     with (raw / "litellm" / "litellm-2026-10.jsonl").open("a") as f:
         f.write(json.dumps(appended) + "\n")
@@ -104,7 +108,7 @@ def test_a_daily_run_reads_only_what_is_new(tmp_path: Path) -> None:
     # the reader of this build held the new lines only: 3 of the new file, 1 appended
     assert query(db, "select source_file, count(*) from base_litellm__raw_lines group by 1 "
                      "order by 1") == [
-        (f"{raw}/litellm/2026-10-31/day2.jsonl", 3),
+        (f"{raw}/litellm/day2/day2.jsonl", 3),
         (f"{raw}/litellm/litellm-2026-10.jsonl", 1),
     ]
     assert query(db, "select count(*) from stg_litellm__log_lines")[0][0] == before + 4
