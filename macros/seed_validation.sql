@@ -241,28 +241,16 @@
     {%- for column in dates -%}
         {%- set value = 'trim("' ~ column ~ '")' -%}
         {%- do checks.append(
-            "select csv_line, '" ~ column ~ "' as date_column, " ~ value ~ " as date_value from lines"
-            ~ " where nullif(" ~ value ~ ", '') is not null and (not regexp_full_match(" ~ value
-            ~ ", '[0-9]{4}-[0-9]{2}-[0-9]{2}') or try_cast(" ~ value ~ " as date) is null)"
+            "select csv_line, '" ~ column ~ " ''' || " ~ value ~ " || ''' is not a date in the format YYYY-MM-DD.'"
+            ~ " as problem from lines where nullif(" ~ value ~ ", '') is not null and (not regexp_full_match("
+            ~ value ~ ", '[0-9]{4}-[0-9]{2}-[0-9]{2}') or try_cast(" ~ value ~ " as date) is null)"
         ) -%}
     {%- endfor -%}
     {#- a seed file is read by one thread, in file order: row n is line n + 1 -#}
-    {%- set rows = run_query(
-        'with lines as (select row_number() over () + 1 as csv_line, * from ' ~ csv ~ ') '
-        ~ checks | join(' union all ') ~ ' order by csv_line'
-    ).rows -%}
-    {%- set messages = [] -%}
-    {%- for row in rows -%}
-        {%- do messages.append(
-            '  - line ' ~ row[0] ~ ': ' ~ row[1] ~ " '" ~ row[2] ~ "' is not a date in the format"
-            ~ ' YYYY-MM-DD. Fix: write it as year-month-day, e.g. 2026-09-01 for 1 September 2026.'
-        ) -%}
-    {%- endfor -%}
-    {%- if messages -%}
-        {%- do exceptions.raise_compiler_error(
-            ai_finops.seed_file(node.name) ~ ' has ' ~ messages | length ~ ' bad row(s):\n'
-            ~ messages | join('\n')
-        ) -%}
-    {%- endif -%}
+    {%- do ai_finops.raise_on_bad_seed_rows({'identifier': node.name}, [{
+        'sql': 'with lines as (select row_number() over () + 1 as csv_line, * from ' ~ csv ~ ') '
+            ~ checks | join(' union all ') ~ ' order by csv_line',
+        'fix': 'write it as year-month-day, e.g. 2026-09-01 for 1 September 2026.'
+    }]) -%}
     {{ return('') }}
 {% endmacro %}
