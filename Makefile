@@ -62,6 +62,10 @@ check-seeds: setup
 rebuild-facts: setup
 	$(PY) -m ai_finops.rebuild_facts
 
+# pytest runs the suite on both cores (most tests wait on a single-threaded dbt run) and names
+# its slowest tests, so that a slow one shows in CI's output.
+PYTEST_ARGS ?= -q -n 2 --durations=15
+
 # The landing gate: GATE_SEVERITY=error makes a critical finding fail the target.
 GATE_SEVERITY ?= warn
 validate: setup
@@ -94,13 +98,13 @@ lint-sql: setup
 	$(VENV)/bin/sqlfluff lint models macros tests analyses --processes 2
 
 pytest: setup
-	$(PY) -m pytest -q tests/python
+	$(PY) -m pytest $(PYTEST_ARGS) tests/python
 
 test: setup check-seeds lint
 	AI_FINOPS_CONFIG_DIR=$(DEMO_CONFIG) $(MAKE) --no-print-directory check-seeds
 	$(TEST_ENV) $(PY) -m ai_finops.validate --severity $(GATE_SEVERITY)
 	$(TEST_ENV) $(DBT) build --quiet --full-refresh
-	$(PY) -m pytest -q tests/python
+	$(PY) -m pytest $(PYTEST_ARGS) tests/python
 
 # Benchmarks (BENCHMARKS.md): data, warehouses and results under bench/out/ (git-ignored).
 # Run on an idle machine: every number is wall-clock time on this machine.

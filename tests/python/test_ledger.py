@@ -127,7 +127,7 @@ def test_shrunk_rewritten_and_deleted_files_lose_nothing(tmp_path: Path) -> None
     raw = copy_sample(tmp_path / "raw", sources=("litellm", "otel"))
     db = tmp_path / "wh.duckdb"
     run_dbt(BUILD, raw_dir=raw, db_path=db, work_dir=tmp_path)
-    totals = "select source_system, count(*), sum(list_cost_usd) from fct_llm_requests group by 1"
+    totals = "select source_system, count(*), sum(list_cost_usd) from fct_llm_requests group by 1 order by 1"
     before = query(db, totals)
 
     september = raw / "litellm" / "litellm-2026-09.jsonl"
