@@ -144,7 +144,7 @@ def plan(raw_dir: str, sources: tuple[str, ...], history: list[dict]) -> list[En
                     outcome = "loaded"
                 elif prefix == read["fingerprint"] and size == read["file_size"]:
                     outcome = "touched"
-                elif layout == "object":
+                elif layout in ("object", "csv"):
                     outcome = "rewritten"
                 elif size < read["file_size"]:
                     outcome = "shrunk"
@@ -396,6 +396,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sources = tuple(args.source or SOURCES)
+    unread = landing_files(args.raw_dir, "litellm_spend_logs")
+    if unread:
+        print(f"{args.engine}: {args.raw_dir}/litellm_spend_logs/ holds {len(unread)} file(s) "
+              "(LiteLLM_SpendLogs exports); this engine does not read them yet: build them on "
+              "DuckDB (the default target), or move them out of the landing folder.",
+              file=sys.stderr)
+        return 2
     load = load_postgres if args.engine == "postgres" else load_spark
     counts = load(args.raw_dir, sources)
     for source, count in counts.items():

@@ -27,6 +27,19 @@
 {% endmacro %}
 
 {#
+    A model name as LiteLLM logs it, lower case and without its provider prefix: LiteLLM strips
+    the prefix from `model`, but not always (Router payloads keep it: "openai/gpt-4o"), so that
+    "openai/gpt-4o" and "gpt-4o" price as the same model.
+#}
+{% macro strip_provider_prefix(model, provider) -%}
+    case
+        when lower(trim({{ model }})) like lower(trim({{ provider }})) || '/%'
+            then substr(lower(trim({{ model }})), length(trim({{ provider }})) + 2)
+        else lower(trim({{ model }}))
+    end
+{%- endmacro %}
+
+{#
     The pricing rules shared by list pricing (int_llm_requests_priced, the price in force at
     requested_at) and chargeback repricing (int_llm_requests_repriced, the rates frozen at the
     start of the month). Both select the price seed's columns under their seed names.

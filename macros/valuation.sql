@@ -80,7 +80,7 @@
      all              true: value every request (first build, or a mapping seed changed);
      last_ledger_seq  the highest delivery already valued;
      valuation_seq    the number this build's valuations get;
-     stale_models     [provider, model] pairs whose price family changed. #}
+     stale_models     [provider, priced_as_model] pairs whose price family changed. #}
 {% macro request_valuation_state(this) %}
     {%- set state = {'all': true, 'last_ledger_seq': none, 'valuation_seq': 1, 'stale_models': []} -%}
     {%- if not (is_incremental() or flags.FULL_REFRESH) -%}
@@ -96,13 +96,14 @@
         {{ return(state) }}
     {%- endif -%}
     {%- set stale = run_query(
-        'select valued.provider, valued.model from ('
-        ~ ' select provider, model, price_fingerprint from ' ~ this ~ ' group by provider, model, price_fingerprint'
+        'select valued.provider, valued.priced_as_model from ('
+        ~ ' select provider, priced_as_model, price_fingerprint from ' ~ this
+        ~ ' group by provider, priced_as_model, price_fingerprint'
         ~ ') as valued left join ' ~ ref('int_model_price_fingerprints') ~ ' as fingerprints'
         ~ ' on valued.provider = fingerprints.provider'
-        ~ ' and ' ~ ai_finops.strip_snapshot_suffix('valued.model') ~ ' = fingerprints.price_family'
+        ~ ' and ' ~ ai_finops.strip_snapshot_suffix('valued.priced_as_model') ~ ' = fingerprints.price_family'
         ~ " where coalesce(fingerprints.price_fingerprint, 'none') <> valued.price_fingerprint"
-        ~ ' group by valued.provider, valued.model order by 1, 2'
+        ~ ' group by valued.provider, valued.priced_as_model order by 1, 2'
     ).rows -%}
     {%- set models = [] -%}
     {%- for row in stale -%}
@@ -173,7 +174,7 @@
         {%- do parts.append('last_ledger_seq is not null') -%}
     {%- endif -%}
     {%- for pair in state['stale_models'] -%}
-        {%- do parts.append("(provider = '" ~ pair[0] | replace("'", "''") ~ "' and model = '"
+        {%- do parts.append("(provider = '" ~ pair[0] | replace("'", "''") ~ "' and priced_as_model = '"
             ~ pair[1] | replace("'", "''") ~ "')") -%}
     {%- endfor -%}
     {{ return('(' ~ parts | join(' or ') ~ ')') }}

@@ -139,6 +139,7 @@
     {%- set tag_keys = ['feature', 'team', 'env', 'region', 'customer'] -%}
     with parsed as materialized (
         select
+            source_system,
             source_file,
             line_number,
             raw_line,
@@ -173,12 +174,14 @@
 
     fields as materialized (
         select
+            source_system,
             source_file,
             line_number,
             raw_line,
             has_invalid_utf8,
             ledger_seq,
             payload is not null as is_json_object,
+            payload ->> '_landing_problem' as landing_problem,
             payload ->> 'id' as id,
             payload ->> 'call_type' as call_type,
             payload ->> 'status' as status,
@@ -209,7 +212,11 @@
                 as reasoning_tokens,
             payload #>> '{cost_breakdown,service_tier}' as service_tier,
             -- tags: "key:value" strings; the first tag of each key wins (a request counts once)
-            cardinality(request_tags) as request_tag_count,
+            (
+                select count(*)
+                from unnest(request_tags) as tag (value)
+                where not {{ ai_finops.is_system_tag('tag.value') }}
+            ) as request_tag_count,
             {%- for tag_key in tag_keys %}
             (
                 select nullif(substr(tag.value, {{ tag_key | length + 2 }}), '')
@@ -228,7 +235,22 @@
             payload #>> '{metadata,spend_logs_metadata,customer_id}' as metadata_customer_id,
             payload #>> '{metadata,user_api_key_alias}' as api_key_alias,
             payload #>> '{metadata,user_api_key_team_alias}' as api_key_team_alias,
-            coalesce(payload #>> '{metadata,user_api_key_end_user_id}', payload ->> 'end_user') as end_user_id
+            coalesce(payload #>> '{metadata,user_api_key_end_user_id}', payload ->> 'end_user') as end_user_id,
+            payload ->> 'model_group' as model_group,
+            payload ->> 'model_id' as deployment_id,
+            payload ->> 'api_base' as api_base,
+            payload #>> '{model_map_information,model_map_key}' as model_map_key,
+            coalesce(
+                (
+                    select nullif(trim(substr(tag.value, {{ ai_finops.user_agent_tag_prefix() | length + 1 }})), '')
+                    from unnest(request_tags) with ordinality as tag (value, position)
+                    where {{ ai_finops.is_system_tag('tag.value') }} and {{ ai_finops.is_user_agent_tag('tag.value') }}
+                    order by tag.value desc
+                    limit 1
+                ),
+                payload ->> 'user_agent',
+                payload #>> '{metadata,user_agent}'
+            ) as client_user_agent
         from typed
     )
 
@@ -329,6 +351,7 @@
     } -%}
     with parsed as materialized (
         select
+            source_system,
             source_file,
             line_number,
             raw_line,

@@ -258,8 +258,11 @@
         id string, call_type string, status string, custom_llm_provider string, model string,
         startTime string, endTime string, trace_id string, response_cost string,
         prompt_tokens string, completion_tokens string, request_tags string, end_user string,
+        model_group string, model_id string, api_base string, user_agent string,
+        model_map_information struct<model_map_key: string>, _landing_problem string,
         cost_breakdown struct<service_tier: string>,
         metadata struct<
+            user_agent: string,
             user_api_key_alias: string, user_api_key_team_alias: string, user_api_key_end_user_id: string,
             spend_logs_metadata: struct<feature: string, env: string, environment: string, region: string, customer_id: string>,
             usage_object: struct<
@@ -273,6 +276,7 @@
     {%- set tag_keys = ['feature', 'team', 'env', 'region', 'customer'] -%}
     with parsed as (
         select
+            source_system,
             source_file,
             line_number,
             raw_line,
@@ -317,12 +321,14 @@
     )
 
     select
+        source_system,
         source_file,
         line_number,
         raw_line,
         has_invalid_utf8,
         ledger_seq,
         is_valid_object as is_json_object,
+        case when is_valid_object then payload._landing_problem end as landing_problem,
         case when is_valid_object then payload.id end as id,
         case when is_valid_object then payload.call_type end as call_type,
         case when is_valid_object then payload.status end as status,
@@ -353,7 +359,10 @@
         end as reasoning_tokens,
         case when is_valid_object then payload.cost_breakdown.service_tier end as service_tier,
         -- tags: "key:value" strings; the first tag of each key wins (a request counts once)
-        case when request_tags is not null then size(request_tags) end as request_tag_count,
+        case
+            when request_tags is not null
+                then size(filter(request_tags, tag -> not {{ ai_finops.is_system_tag('tag') }}))
+        end as request_tag_count,
         {%- for tag_key in tag_keys %}
         nullif(
             substr(element_at(filter(request_tags, tag -> left(tag, {{ tag_key | length + 1 }}) = '{{ tag_key }}:'), 1), {{ tag_key | length + 2 }}),
@@ -371,7 +380,25 @@
         case when is_valid_object then payload.metadata.user_api_key_team_alias end as api_key_team_alias,
         case
             when is_valid_object then coalesce(payload.metadata.user_api_key_end_user_id, payload.end_user)
-        end as end_user_id
+        end as end_user_id,
+        case when is_valid_object then payload.model_group end as model_group,
+        case when is_valid_object then payload.model_id end as deployment_id,
+        case when is_valid_object then payload.api_base end as api_base,
+        case when is_valid_object then payload.model_map_information.model_map_key end as model_map_key,
+        case
+            when is_valid_object
+                then coalesce(
+                    nullif(trim(substr(
+                        array_max(filter(
+                            request_tags,
+                            tag -> {{ ai_finops.is_system_tag('tag') }} and {{ ai_finops.is_user_agent_tag('tag') }}
+                        )),
+                        {{ ai_finops.user_agent_tag_prefix() | length + 1 }}
+                    )), ''),
+                    payload.user_agent,
+                    payload.metadata.user_agent
+                )
+        end as client_user_agent
     from typed
 {% endmacro %}
 

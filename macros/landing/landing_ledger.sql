@@ -156,8 +156,9 @@
                 when not was_read then 'loaded'
                 when inspection.prefix_fingerprint = read_fingerprint and file_size = read_size
                     then 'touched'
-                -- one object per file: any change is a new version of a record already read
-                when layout = 'object' then 'rewritten'
+                -- one object per file, or a table export: any change is a new version of
+                -- records already read (an export is landed as a new file, never rewritten)
+                when layout in ('object', 'csv') then 'rewritten'
                 when file_size < read_size then 'shrunk'
                 -- a line file that grew and kept every byte it had: its tail is new lines
                 when inspection.prefix_fingerprint = read_fingerprint and layout = 'lines'
@@ -189,9 +190,10 @@
     folder, the layouts the project reads and what it found. (A source with no folder or an
     empty one is fine: a team may use one source only.)
     Used as the post-hook of the source's parsed-lines model; `quarantine_reason` NULL marks a
-    readable record there (a LiteLLM request, an OTLP export).
+    readable record there (a LiteLLM request, an OTLP export). A model that parses several
+    sources passes by_source_system=true: its column source_system says which.
 #}
-{% macro assert_landing_folder_read(source_name) %}
+{% macro assert_landing_folder_read(source_name, by_source_system=false) %}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
@@ -206,7 +208,9 @@
         {{ return('') }}
     {%- endif -%}
     {%- set readable = run_query(
-        'select count(*) from (select 1 from ' ~ this ~ ' where quarantine_reason is null limit 1) as any_readable'
+        'select count(*) from (select 1 from ' ~ this ~ ' where quarantine_reason is null'
+        ~ (" and source_system = '" ~ source_name ~ "'" if by_source_system else '')
+        ~ ' limit 1) as any_readable'
     ).columns[0].values()[0] -%}
     {%- if readable == 0 -%}
         {%- set found = [] -%}

@@ -72,6 +72,7 @@
     {%- endset -%}
     {%- set batched_lines = [] -%}
     {%- set batched_objects = [] -%}
+    {%- set csv_files = [] -%}
     {%- set single = [] -%}
     {#- before the first build (compile, docs, lint) there is no ledger yet: nothing pending -#}
     {%- if execute and load_relation(ledger) is not none -%}
@@ -98,6 +99,9 @@
             } -%}
             {%- if row['layout'] == 'object' -%}
                 {%- do batched_objects.append(file) -%}
+            {%- elif row['layout'] == 'csv' -%}
+                {%- do ai_finops.check_landing_csv_header(row['source_file'], source_name) -%}
+                {%- do csv_files.append(file) -%}
             {%- elif row['problems'] == '' and not row['is_appended']
                 and not row['source_file'].endswith('.gz')
                 and row['file_size'] <= var('landing_batch_max_file_bytes') -%}
@@ -164,6 +168,36 @@
         from read_blob([
             {%- for file in batch %}'{{ file.path }}'{{ ', ' if not loop.last }}{% endfor -%}
         ])
+        union all
+        {%- endfor %}
+
+        {#-
+            Table exports (CSV with a header row), one scan per file: each row becomes one JSON
+            object, column name -> its text (an empty field is null), numbered from 1 after the
+            header; a quoted field may span lines.
+        #}
+        {%- for file in csv_files %}
+        select *
+        from (
+            select
+                '{{ file.path }}' as source_file,
+                row_number() over () as line_number,
+                cast(to_json(csv_row) as varchar) as raw_line,
+                false as has_invalid_utf8
+            from read_csv(
+                '{{ file.path }}',
+                header = true,
+                all_varchar = true,
+                delim = ',',
+                quote = '"',
+                escape = '"',
+                parallel = false,
+                max_line_size = {{ var('max_line_bytes') }}
+            ) as csv_row
+        )
+        {%- if file.skip > 0 %}
+        where line_number > {{ file.skip }}
+        {%- endif %}
         union all
         {%- endfor %}
 
@@ -237,4 +271,51 @@
     from lines_read
     inner join pending
         on lines_read.source_file = pending.source_file
+{% endmacro %}
+
+{#
+    A table export must have the columns its source reads (by name, any order): a renamed or
+    missing column (an upgrade of the program that wrote it) stops the build with the file, the
+    column and the closest name its header has, before any of its rows is read.
+#}
+{% macro landing_csv_required_columns(source_name) %}
+    {%- if source_name == 'litellm_spend_logs' -%}
+        {{ return(ai_finops.spend_logs_required_columns()) }}
+    {%- endif -%}
+    {{ return([]) }}
+{% endmacro %}
+
+{% macro check_landing_csv_header(path, source_name) %}
+    {%- set required = ai_finops.landing_csv_required_columns(source_name) -%}
+    {%- if not required -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select column_name from (describe select * from read_csv('" ~ ai_finops.sql_string(path)
+        ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"'))"
+    ).columns[0].values() | list -%}
+    {%- set missing = [] -%}
+    {%- for column in required if column not in found -%}
+        {%- do missing.append(column) -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {%- set hints = [] -%}
+        {%- for column in missing -%}
+            {%- set key = column | lower | replace('_', '') -%}
+            {%- set close = [] -%}
+            {%- for name in found if name | lower | replace('_', '') == key -%}
+                {%- do close.append(name) -%}
+            {%- endfor -%}
+            {%- do hints.append('"' ~ column ~ '"' ~ (' (the header has "' ~ close[0] ~ '")' if close else '')) -%}
+        {%- endfor -%}
+        {%- do exceptions.raise_compiler_error(
+            'The export ' ~ path ~ ' has no column ' ~ hints | join(', ') ~ ': its header row names '
+            ~ found | length ~ ' columns, and the project reads ' ~ source_name ~ ' exports by the '
+            ~ 'table\'s own column names (' ~ required | join(', ') ~ ').'
+            ~ '\nFix: export the table again as its columns are named (COPY "LiteLLM_SpendLogs" TO ... '
+            ~ 'WITH (FORMAT csv, HEADER), or SELECT * from it), or rename the column in the file\'s '
+            ~ 'header row. Nothing of this file was read.'
+        ) -%}
+    {%- endif -%}
+    {{ return('') }}
 {% endmacro %}

@@ -1,8 +1,8 @@
 {#
     Parse LiteLLM StandardLoggingPayload JSON lines into flat, typed payload fields.
 
-    Input: the name of a relation or CTE with (source_file, line_number, raw_line,
-    has_invalid_utf8).
+    Input: the name of a relation or CTE with (source_system, ledger_seq, source_file,
+    line_number, raw_line, has_invalid_utf8).
     Output: one row per input line, the input columns plus
       - is_json_object: the line is one well-formed JSON object
       - the payload fields staging needs, under LiteLLM's own names (snake-cased)
@@ -39,8 +39,15 @@
         "completion_tokens": "JSON",
         "request_tags": "JSON",
         "end_user": "VARCHAR",
+        "model_group": "VARCHAR",
+        "model_id": "VARCHAR",
+        "api_base": "VARCHAR",
+        "user_agent": "VARCHAR",
+        "model_map_information": {"model_map_key": "VARCHAR"},
+        "_landing_problem": "VARCHAR",
         "cost_breakdown": {"service_tier": "VARCHAR"},
         "metadata": {
+            "user_agent": "VARCHAR",
             "user_api_key_alias": "VARCHAR",
             "user_api_key_team_alias": "VARCHAR",
             "user_api_key_end_user_id": "VARCHAR",
@@ -64,6 +71,7 @@
     {%- endset %}
     with parsed as (
         select
+            source_system,
             source_file,
             line_number,
             raw_line,
@@ -99,6 +107,10 @@
     keyed as (
         select
             *,
+            -- tags the gateway adds on its own (the proxy's "User-Agent: ..."): not the caller's
+            list_filter(
+                request_tags, lambda t: {{ ai_finops.is_system_tag('t') }}
+            ) as system_tags,
             -- each tag's key (its text before the first ':'), found below by list_position
             list_transform(
                 request_tags, lambda t: case when contains(t, ':') then split_part(t, ':', 1) end
@@ -107,12 +119,15 @@
     )
 
     select
+        source_system,
         source_file,
         line_number,
         raw_line,
         has_invalid_utf8,
         ledger_seq,
         payload is not null as is_json_object,
+        -- what the reader found wrong with the record (a SpendLogs row's metadata: not JSON)
+        payload._landing_problem as landing_problem,
         payload.id as id,
         payload.call_type as call_type,
         payload.status as status,
@@ -136,7 +151,7 @@
         payload.metadata.usage_object.completion_tokens_details.reasoning_tokens as reasoning_tokens,
         payload.cost_breakdown.service_tier as service_tier,
         -- tags: "key:value" strings; the first tag of each key wins (a request counts once)
-        len(request_tags) as request_tag_count,
+        len(request_tags) - len(system_tags) as request_tag_count,
         {%- for tag_key in ['feature', 'team', 'env', 'region', 'customer'] %}
         nullif(
             substr(request_tags[list_position(request_tag_keys, '{{ tag_key }}')], {{ tag_key | length + 2 }}),
@@ -152,6 +167,23 @@
         payload.metadata.spend_logs_metadata.customer_id as metadata_customer_id,
         payload.metadata.user_api_key_alias as api_key_alias,
         payload.metadata.user_api_key_team_alias as api_key_team_alias,
-        coalesce(payload.metadata.user_api_key_end_user_id, payload.end_user) as end_user_id
+        coalesce(payload.metadata.user_api_key_end_user_id, payload.end_user) as end_user_id,
+        -- where the request went: the Router's model group (the alias a client called), the
+        -- deployment (its id and endpoint) and the model LiteLLM priced it as (an Azure
+        -- deployment's base model), provider prefix and all
+        payload.model_group as model_group,
+        payload.model_id as deployment_id,
+        payload.api_base as api_base,
+        payload.model_map_information.model_map_key as model_map_key,
+        -- the client: the proxy tags the product ("User-Agent: OpenAI") and the full agent
+        -- string, which extends it ("User-Agent: OpenAI/Python 2.54.0"): the greatest tag
+        coalesce(
+            nullif(trim(substr(
+                list_max(list_filter(system_tags, lambda t: {{ ai_finops.is_user_agent_tag('t') }})),
+                {{ ai_finops.user_agent_tag_prefix() | length + 1 }}
+            )), ''),
+            payload.user_agent,
+            payload.metadata.user_agent
+        ) as client_user_agent
     from keyed
 {% endmacro %}

@@ -6,17 +6,20 @@
 
     Rules:
     - which delivery is kept: LiteLLM before OpenTelemetry (the gateway's record carries the
-      cost it computed and the caller's tags), then the first landed: the landing ledger's order
+      cost it computed and the caller's tags; its payload before its SpendLogs row, which
+      leaves out part of the payload), then the first landed: the landing ledger's order
       (ledger_seq: the build that found the file, then the order files were written), then
       line_number. A replay is never billed over its original, whatever its file is named, and
       the choice never depends on the engine's row order;
     - content_hash: a hash of every canonical column that describes the request (all but
       ledger_seq, source_file and line_number, which say where it was delivered), per delivery;
     - a conflict: a delivery from the kept delivery's source whose content_hash differs from
-      the kept one (the same id with different tokens, cost, model, time or tags). It is not
-      merged: the kept row stands and rpt_request_delivery_conflicts lists every conflicting
-      delivery, column by column. LiteLLM and OpenTelemetry describe one request in different
-      words, so a difference between sources is not a conflict.
+      the kept one (the same id with different tokens, cost, model, time or tags), or LiteLLM's
+      other record of the request (its payload, its SpendLogs row) that disagrees on what the
+      request is billed for (macro litellm_billing_columns). It is not merged: the kept row
+      stands and rpt_request_delivery_conflicts lists every conflicting delivery, column by
+      column. LiteLLM and OpenTelemetry describe one request in different words, so a
+      difference between them is not a conflict.
 
     It depends on no seed, so a build ranks again only the requests with a new delivery (all
     their deliveries, old and new), or a new span in their trace (an OpenTelemetry request takes
@@ -32,6 +35,7 @@
 {%- endif -%}
 {%- endfor -%}
 {%- set content_hash = ai_finops.row_hash(hashed_columns) -%}
+{%- set billing_hash = ai_finops.row_hash(ai_finops.litellm_billing_columns()) -%}
 {%- set facts_fingerprint = ai_finops.request_facts_fingerprint() -%}
 {#- the highest delivery ranked so far, when the stored rows can be added to -#}
 {%- set since = none -%}
@@ -129,13 +133,15 @@ ranked as (
         row_number() over (
             partition by request_id
             order by
-                case when source_system = 'litellm' then 0 else 1 end,
+                -- LiteLLM's payload, then its SpendLogs row, then an OpenTelemetry span
+                case source_system when 'litellm' then 0 when 'litellm_spend_logs' then 1 else 2 end,
                 ledger_seq,
                 line_number
         ) as delivery_rank,
         count(*) over (partition by request_id) as delivery_count,
         max(shaped_ledger_seq) over (partition by request_id) as last_ledger_seq,
-        {{ content_hash }} as content_hash
+        {{ content_hash }} as content_hash,
+        {{ billing_hash }} as billing_hash
     from deliveries
     where request_id in (select repeated_ids.request_id from repeated_ids)
 ),
@@ -147,7 +153,9 @@ compared as (
         max(case when delivery_rank = 1 then source_system end)
             over (partition by request_id) as kept_source_system,
         max(case when delivery_rank = 1 then content_hash end)
-            over (partition by request_id) as kept_content_hash
+            over (partition by request_id) as kept_content_hash,
+        max(case when delivery_rank = 1 then billing_hash end)
+            over (partition by request_id) as kept_billing_hash
     from ranked
 ),
 
@@ -157,6 +165,14 @@ flagged as (
         sum(
             case
                 when source_system = kept_source_system and content_hash != kept_content_hash then 1
+                -- LiteLLM's payload and its SpendLogs row: the same request in two records,
+                -- which must agree on what it is billed for
+                when
+                    source_system != kept_source_system
+                    and {{ ai_finops.is_litellm_record('source_system') }}
+                    and {{ ai_finops.is_litellm_record('kept_source_system') }}
+                    and billing_hash != kept_billing_hash
+                    then 1
                 else 0
             end
         ) over (partition by request_id) as conflicting_delivery_count

@@ -2,6 +2,9 @@
     One row per request, priced by the project from the finance-owned price seed.
 
     Rules (each a comment below where it is applied):
+    - the model priced: the one LiteLLM priced the request as (a Router deployment's base model,
+      pricing_model), else, for an Azure deployment, the model seed azure_deployments maps it
+      to, else the model logged;
     - the price row in force at requested_at: effective_from <= requested_at < effective_to;
     - a dated snapshot ("gpt-4o-mini-2024-07-18") takes its base model's price unless the seed
       prices the snapshot itself;
@@ -23,6 +26,10 @@ prices as (
     select * from {{ ref('model_prices') }}
 ),
 
+azure_deployments as (
+    select * from {{ ref('azure_deployments') }}
+),
+
 priced_models as (
     select distinct
         provider,
@@ -30,17 +37,33 @@ priced_models as (
     from prices
 ),
 
-requests_with_price_keys as (
+-- an Azure caller names a deployment, not a model: what LiteLLM priced it as, else the seed
+resolved as (
     select
         requests.*,
-        -- the snapshot date suffix: -2024-07-18 (OpenAI) or -20251001 (Anthropic)
-        {{ ai_finops.strip_snapshot_suffix('requests.model') }} as base_model,
-        exact_model.model is not null as is_model_priced_exactly
+        coalesce(
+            requests.pricing_model,
+            lower(azure_deployments.model),
+            requests.model
+        ) as resolved_model
     from requests
+    left join azure_deployments
+        on
+            requests.provider = 'azure'
+            and requests.model = lower(azure_deployments.deployment)
+),
+
+requests_with_price_keys as (
+    select
+        resolved.*,
+        -- the snapshot date suffix: -2024-07-18 (OpenAI) or -20251001 (Anthropic)
+        {{ ai_finops.strip_snapshot_suffix('resolved.resolved_model') }} as base_model,
+        exact_model.model is not null as is_model_priced_exactly
+    from resolved
     left join priced_models as exact_model
         on
-            requests.provider = exact_model.provider
-            and requests.model = exact_model.model
+            resolved.provider = exact_model.provider
+            and resolved.resolved_model = exact_model.model
 ),
 
 matched as (
@@ -48,7 +71,7 @@ matched as (
         requests_with_price_keys.*,
         case
             when requests_with_price_keys.is_model_priced_exactly
-                then requests_with_price_keys.model
+                then requests_with_price_keys.resolved_model
             else requests_with_price_keys.base_model
         end as priced_as_model,
         base_model.model is not null as is_base_model_priced,
@@ -75,7 +98,7 @@ matched as (
             requests_with_price_keys.provider = prices.provider
             and prices.model = case
                 when requests_with_price_keys.is_model_priced_exactly
-                    then requests_with_price_keys.model
+                    then requests_with_price_keys.resolved_model
                 else requests_with_price_keys.base_model
             end
             -- no usage logged, nothing to price: pricing_status says usage_missing

@@ -12,9 +12,9 @@
       malformed data cannot loop forever. Team has no metadata column in the canonical row: an
       inherited team is not carried (attribution takes the team from the feature).
     - Azure deployments. An Azure caller names a deployment, not a model. The response's model
-      wins (what ran); a span whose response names none (a failed call) takes the model the
-      seed azure_deployments maps the deployment to, so that it still prices. The deployment's
-      region is the request's region when nothing else names one.
+      wins (what ran); a span whose response names none (a failed call) keeps the deployment's
+      name, which pricing maps to its model (seed azure_deployments, int_llm_requests_priced).
+      The deployment's region is the request's region when nothing else names one.
 #}
 with
 
@@ -73,16 +73,14 @@ final as (
         genai_spans.requested_at,
         genai_spans.ended_at,
 
-        -- what ran: on Azure, the response's model, else the deployment's model, else the name
+        -- what ran: the response's model, else the deployment the caller named (pricing maps
+        -- a deployment to its model: int_llm_requests_priced)
         genai_spans.provider,
-        case
-            when
-                genai_spans.provider = 'azure'
-                and genai_spans.response_model is null
-                and azure_deployments.model is not null
-                then lower(azure_deployments.model)
-            else genai_spans.model
-        end as model,
+        genai_spans.model,
+        cast(null as {{ dbt.type_string() }}) as pricing_model,
+        cast(null as {{ dbt.type_string() }}) as model_group,
+        cast(null as {{ dbt.type_string() }}) as deployment_id,
+        cast(null as {{ dbt.type_string() }}) as api_base,
         genai_spans.call_type,
         genai_spans.status,
         genai_spans.service_tier,
@@ -120,7 +118,8 @@ final as (
         cast(null as {{ dbt.type_string() }}) as api_key_alias,
         cast(null as {{ dbt.type_string() }}) as api_key_team_alias,
         genai_spans.service_name,
-        genai_spans.end_user_id
+        genai_spans.end_user_id,
+        cast(null as {{ dbt.type_string() }}) as client_user_agent
     from genai_spans
     left join inherited_context
         on

@@ -43,7 +43,7 @@ fingerprinted as (
     left join price_fingerprints
         on
             to_load.provider = price_fingerprints.provider
-            and {{ ai_finops.strip_snapshot_suffix('to_load.model') }} = price_fingerprints.price_family
+            and {{ ai_finops.strip_snapshot_suffix('to_load.priced_as_model') }} = price_fingerprints.price_family
     cross join mapping_fingerprint
 ),
 
@@ -68,6 +68,9 @@ final as (
         provider,
         model,
         priced_as_model,
+        model_group,
+        deployment_id,
+        api_base,
         call_type,
         status,
         service_tier,
@@ -106,6 +109,7 @@ final as (
         attribution_source,
         api_key_alias,
         service_name,
+        client_user_agent,
 
         -- valuation: which landing and seeds this row was valued from (macros/valuation.sql)
         last_ledger_seq,

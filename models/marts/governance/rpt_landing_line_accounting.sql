@@ -1,7 +1,8 @@
 -- One row per landing file the ledger read (empty files included, with zeros), over the whole
 -- history: every line read, and where it went; for OpenTelemetry files also every span read,
 -- and where it went. The identities hold for every file and are tested:
---   litellm (one record per line): lines_read = requests + duplicate_lines + quarantined_lines
+--   litellm and litellm_spend_logs (one record per line, per row of an export):
+--     lines_read = requests + duplicate_lines + quarantined_lines
 --   otel (a line is an export of many spans): lines_read = export_lines + quarantined_lines
 --     and spans_read = requests + duplicate_spans + skipped_spans + quarantined_spans
 with
@@ -126,7 +127,7 @@ accounted as (
         coalesce(unioned.lines_read, 0) as lines_read,
         coalesce(unioned.requests, 0) as requests,
         case
-            when read_files.source_system = 'litellm' then coalesce(unioned.duplicate_lines, 0)
+            when read_files.source_system <> 'otel' then coalesce(unioned.duplicate_lines, 0)
         end as duplicate_lines,
         coalesce(unioned.quarantined_lines, 0) as quarantined_lines,
         -- the span columns apply to OpenTelemetry files only

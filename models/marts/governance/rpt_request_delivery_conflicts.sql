@@ -1,6 +1,8 @@
 {#
     One row per delivery that contradicts the kept delivery of its request: the same request_id
-    delivered again by the same source with different content (tokens, cost, model, time, tags).
+    delivered again by the same source with different content (tokens, cost, model, time, tags),
+    or LiteLLM's other record of it (payload vs SpendLogs row) with a different bill (macro
+    litellm_billing_columns: only those are compared between the two records).
     Such a delivery is never merged or billed: the request counts once, from the kept delivery
     (rules in int_llm_requests_deduplicated), and this report says which columns disagree and
     by how much, so that a person can find out which record is right and re-deliver it.
@@ -13,6 +15,7 @@
 {%- do compared_columns.append(column) -%}
 {%- endif -%}
 {%- endfor -%}
+{%- set billed = ai_finops.litellm_billing_columns() -%}
 with
 
 deliveries as (
@@ -39,11 +42,17 @@ compared as (
         other.source_file as conflicting_source_file,
         other.line_number as conflicting_source_line_number,
 
-        -- the canonical columns whose values differ, in canonical order
+        -- the canonical columns whose values differ, in canonical order (between LiteLLM's two
+        -- records of a request, the billed ones only)
         concat_ws(
             ', '
             {%- for column in compared_columns %},
-            case when other.{{ column }} is distinct from kept.{{ column }} then '{{ column }}' end
+            case
+                when
+                    other.{{ column }} is distinct from kept.{{ column }}
+                    and {{ 'true' if column in billed else 'other.source_system = kept.source_system' }}
+                    then '{{ column }}'
+            end
             {%- endfor %}
         ) as differing_columns,
 
@@ -62,7 +71,13 @@ compared as (
     inner join deliveries as other
         on
             kept.request_id = other.request_id
-            and kept.source_system = other.source_system
+            and (
+                kept.source_system = other.source_system
+                or (
+                    {{ ai_finops.is_litellm_record('kept.source_system') }}
+                    and {{ ai_finops.is_litellm_record('other.source_system') }}
+                )
+            )
             and not (kept.source_file = other.source_file and kept.line_number = other.line_number)
 ),
 

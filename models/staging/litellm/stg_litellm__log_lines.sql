@@ -12,14 +12,27 @@
         incremental_strategy='append',
         full_refresh=var('rebuild_facts', false),
         on_schema_change='append_new_columns',
-        post_hook="{{ ai_finops.assert_landing_folder_read('litellm') }}",
+        post_hook=[
+            "{{ ai_finops.assert_landing_folder_read('litellm', by_source_system=true) }}",
+            "{{ ai_finops.assert_landing_folder_read('litellm_spend_logs', by_source_system=true) }}",
+        ],
     )
 }}
 
 with
 
+-- LiteLLM's two records of a request: its logged payload, and its row in the proxy's
+-- LiteLLM_SpendLogs table (rewritten as a payload by its reader)
 lines as (
-    select * from {{ ref('base_litellm__raw_lines') }}
+    select
+        'litellm' as source_system,
+        *
+    from {{ ref('base_litellm__raw_lines') }}
+    union all
+    select
+        'litellm_spend_logs' as source_system,
+        *
+    from {{ ref('base_litellm_spend_logs__raw_rows') }}
 ),
 
 parsed as (
@@ -29,12 +42,14 @@ parsed as (
 normalised as (
     select
         -- ids
+        source_system,
         ledger_seq,
         source_file,
         line_number,
         raw_line,
         has_invalid_utf8,
         is_json_object,
+        landing_problem,
         nullif(trim(id), '') as request_id,
         nullif(trim(trace_id), '') as trace_id,
 
@@ -54,11 +69,13 @@ normalised as (
         -- what ran: LiteLLM strips the provider prefix from model, but not always; drop it
         -- so that "openai/gpt-4o" and "gpt-4o" price as the same model.
         lower(trim(custom_llm_provider)) as provider,
-        case
-            when lower(trim(model)) like lower(trim(custom_llm_provider)) || '/%'
-                then substr(lower(trim(model)), length(trim(custom_llm_provider)) + 2)
-            else lower(trim(model))
-        end as model,
+        {{ ai_finops.strip_provider_prefix('model', 'custom_llm_provider') }} as model,
+        -- the model LiteLLM priced the request as (a Router deployment's base model)
+        {{ ai_finops.strip_provider_prefix('model_map_key', 'custom_llm_provider') }} as pricing_model,
+        nullif(trim(model_group), '') as model_group,
+        nullif(trim(deployment_id), '') as deployment_id,
+        nullif(trim(api_base), '') as api_base,
+        nullif(trim(client_user_agent), '') as client_user_agent,
         lower(coalesce(nullif(trim(call_type), ''), 'unknown')) as call_type,
         lower(coalesce(nullif(trim(status), ''), 'success')) as status,
         case
@@ -113,6 +130,7 @@ classified as (
         case
             when raw_line is null or (not is_json_object and trim(raw_line) = '') then 'blank_line'
             when not is_json_object then 'invalid_json'
+            when landing_problem is not null then landing_problem
             when request_id is null then 'missing_id'
             -- bytes that were not UTF-8 were replaced by U+FFFD when the file was read: harmless
             -- in message content (the line is a request), not in what identifies or prices it
@@ -152,8 +170,10 @@ classified as (
                 {{ ai_finops.epoch_seconds_to_timestamp('start_time_seconds') }}
                 < {{ ai_finops.earliest_request_time() }}
                 then 'time_before_start'
+            -- (an export of the SpendLogs table is dated when it was taken, not by its rows)
             when
-                {{ ai_finops.is_far_from_file_date(
+                source_system = 'litellm'
+                and {{ ai_finops.is_far_from_file_date(
                     ai_finops.epoch_seconds_to_timestamp('start_time_seconds'), 'source_file'
                 ) }}
                 then 'time_far_from_file_date'
@@ -164,7 +184,7 @@ classified as (
 final as (
     select
         -- ids
-        'litellm' as source_system,
+        source_system,
         ledger_seq,
         source_file,
         line_number,
@@ -189,6 +209,10 @@ final as (
         -- what ran
         provider,
         model,
+        pricing_model,
+        model_group,
+        deployment_id,
+        api_base,
         call_type,
         status,
         service_tier,
@@ -222,7 +246,8 @@ final as (
         api_key_alias,
         api_key_team_alias,
         cast(null as {{ dbt.type_string() }}) as service_name,
-        end_user_id
+        end_user_id,
+        client_user_agent
     from classified
 )
 

@@ -23,6 +23,10 @@ final as (
         -- what ran
         provider,
         model,
+        pricing_model,
+        model_group,
+        deployment_id,
+        api_base,
         call_type,
         status,
         service_tier,
@@ -52,7 +56,8 @@ final as (
         api_key_alias,
         api_key_team_alias,
         service_name,
-        end_user_id
+        end_user_id,
+        client_user_agent
     from log_lines
     where quarantine_reason is null
 )

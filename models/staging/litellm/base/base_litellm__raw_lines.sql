@@ -1,5 +1,6 @@
--- One row per physical line of the LiteLLM landing files that no build has read yet (new
--- files, appended tails), with the ledger entry that brought it: the reader.
+-- One row per physical line of the LiteLLM payload files (S3 logger objects and batches,
+-- callback JSONL) that no build has read yet (new files, appended tails), with the ledger entry
+-- that brought it: the reader.
 -- depends_on: {{ ref('stg_landing__ledger') }}
 with
 
