@@ -100,3 +100,30 @@ def sample_build(tmp_path_factory) -> Path:
     db = work / "warehouse.duckdb"
     run_dbt(["build", "--exclude", "resource_type:unit_test"], raw_dir=raw, db_path=db, work_dir=work)
     return db
+
+
+# The longest tests (pytest --durations in CI), started first: on two workers a long test
+# picked up last would run alone at the end while the other worker idles.
+LONGEST_FIRST = (
+    "test_ledger.py::test_history_independence_one_run_or_thirty_daily_runs",
+    "test_demo_apart.py::",
+    "test_bench.py::test_bench_end_to_end_on_tiny_data",
+    "test_landing.py::test_rebuild_is_idempotent_and_a_new_file_adds_only_its_requests",
+    "test_build_report.py::",
+    "test_chargeback.py::",
+    "test_ledger.py::test_a_daily_run_reads_only_what_is_new",
+    "test_period_close.py::",
+    "test_ledger.py::test_shrunk_rewritten_and_deleted_files_lose_nothing",
+    "test_idempotency.py::",
+    "test_litellm_deployments.py::",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        for position, name in enumerate(LONGEST_FIRST):
+            if name in item.nodeid:
+                return position
+        return len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keeps its order
