@@ -212,11 +212,13 @@
                 as reasoning_tokens,
             payload #>> '{cost_breakdown,service_tier}' as service_tier,
             -- tags: "key:value" strings; the first tag of each key wins (a request counts once)
-            (
-                select count(*)
-                from unnest(request_tags) as tag (value)
-                where not {{ ai_finops.is_system_tag('tag.value') }}
-            ) as request_tag_count,
+            case
+                when request_tags is not null then (
+                    select count(*)
+                    from unnest(request_tags) as tag (value)
+                    where not {{ ai_finops.is_system_tag('tag.value') }}
+                )
+            end as request_tag_count,
             {%- for tag_key in tag_keys %}
             (
                 select nullif(substr(tag.value, {{ tag_key | length + 2 }}), '')
@@ -351,7 +353,6 @@
     } -%}
     with parsed as materialized (
         select
-            source_system,
             source_file,
             line_number,
             raw_line,
