@@ -3,8 +3,9 @@
     payloads.
 
     A SpendLogs row and a StandardLoggingPayload are LiteLLM's two records of one request. The
-    reader turns each row (a CSV export's record, or a JSON row) into the payload's field names, so that one parser and one set of rules
-    (tokens, tags, key, quarantine) reads both: stg_litellm__log_lines.
+    reader turns each row (a CSV export's record, or a JSON row) into the payload's field
+    names, so that one parser and one set of rules (tokens, tags, key, quarantine) reads both:
+    stg_litellm__log_lines.
       request_id -> id, spend -> response_cost, startTime/endTime (UTC timestamps) -> epoch
       seconds, session_id -> trace_id, metadata (jsonb, or its text in an export) -> metadata,
       whose usage_object (else additional_usage_values) holds the cache and reasoning tokens,
