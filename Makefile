@@ -62,9 +62,9 @@ check-seeds: setup
 rebuild-facts: setup
 	$(PY) -m ai_finops.rebuild_facts
 
-# pytest runs the suite on both cores (most tests wait on a single-threaded dbt run) and names
-# its slowest tests, so that a slow one shows in CI's output.
-PYTEST_ARGS ?= -q -n 2 --durations=15
+# pytest runs the suite on both cores (most tests wait on a single-threaded dbt run), a worker
+# that runs out of tests taking some of the other's (worksteal), and names its slowest tests.
+PYTEST_ARGS ?= -q -n 2 --dist worksteal --durations=15
 
 # The landing gate: GATE_SEVERITY=error makes a critical finding fail the target.
 GATE_SEVERITY ?= warn

@@ -103,7 +103,8 @@ def sample_build(tmp_path_factory) -> Path:
 
 
 # The longest tests (pytest --durations in CI), started first: on two workers a long test
-# picked up last would run alone at the end while the other worker idles.
+# picked up last would run alone at the end while the other worker idles (with --dist
+# worksteal, the other worker takes what is still queued).
 LONGEST_FIRST = (
     "test_ledger.py::test_history_independence_one_run_or_thirty_daily_runs",
     "test_demo_apart.py::",
