@@ -186,11 +186,7 @@
                 false as has_invalid_utf8
             from read_csv(
                 '{{ file.path }}',
-                header = true,
-                all_varchar = true,
-                delim = ',',
-                quote = '"',
-                escape = '"',
+                {{ ai_finops.landing_csv_options() }},
                 parallel = false,
                 max_line_size = {{ var('max_line_bytes') }}
             ) as csv_row
@@ -285,6 +281,12 @@
     {{ return([]) }}
 {% endmacro %}
 
+{# How a table export is read, by the reader and by the header check alike: the header row
+   names the columns, every value is text (an empty field is null), RFC 4180 quoting. #}
+{% macro landing_csv_options() -%}
+    header = true, all_varchar = true, delim = ',', quote = '"', escape = '"'
+{%- endmacro %}
+
 {% macro check_landing_csv_header(path, source_name) %}
     {%- set required = ai_finops.landing_csv_required_columns(source_name) -%}
     {%- if not required -%}
@@ -292,7 +294,7 @@
     {%- endif -%}
     {%- set found = run_query(
         "select column_name from (describe select * from read_csv('" ~ ai_finops.sql_string(path)
-        ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"'))"
+        ~ "', " ~ ai_finops.landing_csv_options() ~ "))"
     ).columns[0].values() | list -%}
     {%- set missing = [] -%}
     {%- for column in required if column not in found -%}
